@@ -1,0 +1,40 @@
+"""Security camera health endpoint: the camera reports its own health; the hub probes its picture."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from devices.messages import Ack, Command, DeviceMessage, Model, ShortText
+
+
+class CameraState(DeviceMessage):
+    recording: bool
+    stream_ok: bool
+
+
+class CameraTelemetry(DeviceMessage):
+    fps: Annotated[float, Field(ge=0, le=240)]
+    bitrate_kbps: Annotated[float, Field(ge=0, le=1_000_000)]
+    uptime_s: Annotated[int, Field(ge=0)]
+    temperature_c: Annotated[float, Field(ge=-50, le=150)]
+    storage_free_pct: Annotated[float, Field(ge=0, le=100)]
+
+
+class CameraSet(Command):
+    action: Literal["reboot", "snapshot"]
+
+
+class CameraAck(Ack):
+    pass
+
+
+class CameraEvent(DeviceMessage):
+    event: Literal["motion", "tamper", "reboot", "storage_full", "stream_lost", "stream_restored"]
+    detail: ShortText | None = None
+
+
+class CameraConfig(Model):
+    version: Annotated[int, Field(ge=0)]
+    snapshot_interval_s: Annotated[int, Field(ge=5, le=3600)] = 60

@@ -1,0 +1,1 @@
+"""The message bus the services talk to: MQTT (paho) in production, in-memory for unit tests."""
