@@ -1,0 +1,31 @@
+"""The FastAPI application. Its lifespan owns the hub's I/O: build and start on entry, stop on exit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from hub.api import devices, health, site
+from hub.runtime import Hub
+
+ROUTERS = (site.router, devices.router, health.router)
+
+
+def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub = make_hub()
+        await run_in_threadpool(hub.start)
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await run_in_threadpool(hub.stop)
+
+    app = FastAPI(title="Hamlet Hub", version="0.1.0", lifespan=lifespan)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,52 @@
+"""Response models of the read side, split by role from the device contract's wire models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from devices.contract import Kind
+from devices.site import Position
+
+
+class DevicePublic(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    group: str
+    position: Position
+    cabinet: str | None = None
+    online: bool
+    last_seen_ms: int | None
+    state: dict[str, Any]
+    telemetry: dict[str, Any]
+    telemetry_ms: int | None
+
+
+class TelemetryPoint(BaseModel):
+    ts_ms: int
+    value: float | None
+
+
+class TelemetrySeries(BaseModel):
+    device: str
+    field: str
+    since_ms: int
+    until_ms: int
+    every_ms: int
+    points: list[TelemetryPoint]
+
+
+class ComponentHealth(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Health(BaseModel):
+    status: str  # ok | degraded
+    broker: ComponentHealth
+    store: ComponentHealth
+    outbox_depth: int
+    devices_online: int
+    devices_total: int

@@ -1,0 +1,148 @@
+"""The MQTT bus on paho-mqtt: fixed client id, persistent session, manual acknowledgement.
+
+- MQTT 3.1.1: paho receives markedly faster with it than with MQTT 5 (design brief §9).
+- clean_session=False with a fixed client id: the broker keeps our subscriptions and queues QoS 1
+  messages while the hub is down, and redelivers what was sent but never acknowledged.
+- manual_ack=True: a message is acknowledged only when the caller says it is durable (Bus.ack).
+- Subscriptions are made in on_connect so they come back after every reconnect.
+- The hub's own availability is retained, with a retained last will "offline".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from hub.bus.base import ConnectionListener, Delivery, Handler, Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MqttOptions:
+    host: str
+    port: int
+    client_id: str
+    availability_topic: str
+    username: str | None = None
+    password: str | None = None
+    keepalive: int = 30
+    # Outgoing QoS 1 messages in flight at once (commands, configs); paho's default of 20 is too low.
+    max_inflight: int = 1000
+
+
+class MqttBus:
+    def __init__(self, options: MqttOptions) -> None:
+        self._options = options
+        self._subs: list[tuple[str, int]] = []
+        self._listeners: list[ConnectionListener] = []
+        self._deliveries: dict[int, Delivery] = {}
+        self._early: set[int] = set()  # PUBACKs that arrived before publish() registered the mid
+        self._lock = threading.RLock()
+        self._connected = threading.Event()
+        self._client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        o = self._options
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=o.client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
+        if o.username:
+            client.username_pw_set(o.username, o.password)
+        client.will_set(o.availability_topic, b"offline", qos=1, retain=True)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.max_inflight_messages_set(o.max_inflight)
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        return client
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        def callback(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+            handler(Message(msg.topic, bytes(msg.payload), msg.qos, msg.retain, msg.mid))
+
+        self._client.message_callback_add(topic_filter, callback)
+        self._subs.append((topic_filter, qos))
+        if self.connected:
+            self._client.subscribe(topic_filter, qos)
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> Delivery:
+        with self._lock:
+            info = self._client.publish(topic, payload, qos=qos, retain=retain)
+            delivery = Delivery(mid=info.mid)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_NO_CONN:
+                log.warning("publish to %s failed: %s", topic, mqtt.error_string(info.rc))
+            if info.mid in self._early:
+                self._early.discard(info.mid)
+                delivery.set_delivered()
+            else:
+                self._deliveries[info.mid] = delivery
+        return delivery
+
+    def ack(self, message: Message) -> None:
+        if message.qos > 0:
+            self._client.ack(message.mid, message.qos)
+
+    def on_connection_change(self, listener: ConnectionListener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        o = self._options
+        self._client.connect_async(o.host, o.port, keepalive=o.keepalive)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        if self.connected:
+            self.publish(self._options.availability_topic, b"offline", qos=1, retain=True).wait(3)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, _f: object, reason: ReasonCode, _p: object
+    ) -> None:
+        if reason.is_failure:
+            log.warning("MQTT connect refused: %s", reason)
+            return
+        for topic_filter, qos in self._subs:
+            client.subscribe(topic_filter, qos)
+        self.publish(self._options.availability_topic, b"online", qos=1, retain=True)
+        self._connected.set()
+        log.info("MQTT connected to %s:%s", self._options.host, self._options.port)
+        self._notify(True)
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
+        self._connected.clear()
+        log.warning("MQTT disconnected: %s", reason)
+        self._notify(False)
+
+    def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, _r: object, _p: object) -> None:
+        with self._lock:
+            delivery = self._deliveries.pop(mid, None)
+            if delivery is None:
+                self._early.add(mid)
+        if delivery is not None:
+            delivery.set_delivered()
+
+    def _notify(self, connected: bool) -> None:
+        for listener in self._listeners:
+            try:
+                listener(connected)
+            except Exception:  # a listener's bug must not kill paho's network thread
+                log.exception("connection listener failed")

@@ -1,0 +1,103 @@
+"""The `hamlet` command: `hamlet up` (hub + embedded broker + simulated fleet), `hamlet serve` (hub only)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from devices.site_loader import SiteError, load_site
+from devices.site import Site
+from hub.api.app import create_app
+from hub.runtime import Companion, Hub, broker_address, build_hub
+from hub.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("hamlet")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hamlet",
+        description="Hamlet Hub: street lights, loudspeakers and cameras of one residential zone over MQTT. "
+        "Settings come from HAMLET_* environment variables or a TOML file (HAMLET_CONFIG); "
+        "data lives in HAMLET_DATA_DIR (./data by default).",
+    )
+    p.add_argument("--config", type=Path, help="TOML settings file (keys as in hub/settings.py)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    up = sub.add_parser("up", help="run the hub with an embedded broker, the SQLite store and a simulated fleet")
+    serve = sub.add_parser("serve", help="run the hub against the configured broker and store, no simulators")
+    for cmd in (up, serve):
+        cmd.add_argument("--port", type=int, help="HTTP port (default 8000, or HAMLET_HTTP_PORT)")
+        cmd.add_argument("--host", help="HTTP address to listen on (default 127.0.0.1)")
+    up.add_argument("--no-sim", action="store_true", help="do not start the simulated fleet")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings(config_file=args.config, http_port=args.port, http_host=args.host)
+        if args.command == "up":
+            settings = _embedded(settings, simulate=not args.no_sim)
+        site = load_site(settings.site_file)
+    except (SettingsError, SiteError, ValueError) as exc:
+        print(f"hamlet: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return _serve(settings, site)
+
+
+def _embedded(settings: Settings, simulate: bool) -> Settings:
+    """`hamlet up` always runs the embedded broker; its port falls back to a free one when 1883 is taken."""
+    port = settings.embedded_broker_port
+    if port == 0 or not _port_free(port):
+        port = _free_port()
+    return settings.model_copy(update={"mqtt_url": "", "embedded_broker_port": port, "simulate": simulate})
+
+
+def _serve(settings: Settings, site: Site) -> int:
+    def make_hub() -> Hub:
+        hub = build_hub(settings, site)
+        if settings.simulate and not settings.mqtt_url:
+            hub.companions.append(_fleet(hub))
+        return hub
+
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    address = broker_address(settings)
+    print(f"Hamlet Hub — {site.name} ({site.id})")
+    print(f"  Ứng dụng / web app : {base}/")
+    print(f"  API docs           : {base}/docs")
+    print(f"  MQTT broker        : mqtt://{address.host}:{address.port}")
+    print(f"  Dữ liệu / data     : {settings.data_dir.resolve()}")
+    print("  Ctrl-C để dừng / to stop", flush=True)
+    uvicorn.run(create_app(make_hub), host=settings.http_host, port=settings.http_port, log_level="warning")
+    return 0
+
+
+def _fleet(hub: Hub) -> Companion:
+    # Only the CLI glue imports the simulators (for the demo); hub services never do.
+    from simulators.fleet import Fleet
+
+    address = broker_address(hub.settings)
+    return Fleet(hub.site, address.host, address.port)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+

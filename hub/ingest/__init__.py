@@ -1,0 +1,1 @@
+"""Ingest: validate -> live registry -> durable outbox -> acknowledge -> writers drain to the store."""

@@ -1,0 +1,140 @@
+"""The ingest pipeline: bus thread -> committer thread (decode, registry, outbox commit, then ack).
+
+paho's network thread only appends to a queue: validation, the outbox transaction and the acks happen in
+batches on the committer thread, so one SQLite commit and one wake-up cover thousands of messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from devices.contract import ingest_filters
+from hub.bus.base import Bus, Message
+from hub.ingest.decode import Accepted, ClockBounds, decode
+from hub.ingest.outbox import DeadLetter, Outbox
+from hub.metrics import HubMetrics
+from hub.registry import Registry
+from hub.storage.base import Point
+
+log = logging.getLogger(__name__)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    site: str
+    batch: int = 2000
+    flush_ms: int = 20
+    bounds: ClockBounds = ClockBounds(300_000, 7 * 86_400_000)
+
+
+class Ingest:
+    def __init__(
+        self,
+        bus: Bus,
+        outbox: Outbox,
+        registry: Registry,
+        metrics: HubMetrics,
+        options: IngestOptions,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self._bus = bus
+        self._outbox = outbox
+        self._registry = registry
+        self._metrics = metrics
+        self._options = options
+        self._clock = clock
+        self._pending: deque[Message] = deque()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-committer", daemon=True)
+        self.on_committed: list[Callable[[], None]] = []  # e.g. wake the writer
+
+    def start(self) -> None:
+        for topic_filter in ingest_filters(self._options.site):
+            self._bus.subscribe(topic_filter, self.receive, qos=1)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Commit what was received, then stop (what is not committed is not acked: the broker resends)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def receive(self, message: Message) -> None:
+        """Called on the bus thread: queue only; the committer does the work in batches."""
+        self._pending.append(message)
+        if len(self._pending) >= self._options.batch:
+            self._wake.set()
+
+    def process_pending(self) -> int:
+        """Decode, commit and acknowledge everything queued so far; returns how many messages."""
+        batch = self._drain()
+        if not batch:
+            return 0
+        now = self._clock()
+        points: list[Point] = []
+        dead: list[DeadLetter] = []
+        accepted: list[Accepted] = []
+        for message in batch:
+            result = decode(message.topic, message.payload, now, self._registry.inventory, self._options.bounds)
+            if isinstance(result, Accepted):
+                accepted.append(result)
+                points.append(result.point)
+            else:
+                dead.append(DeadLetter(now, message.topic, message.payload, result.reason, result.detail))
+        for item in accepted:
+            self._registry.apply(item, now)
+        try:
+            self._outbox.commit(points, dead)
+        except Exception:
+            # Not committed, so not acknowledged: put the batch back and let the caller retry.
+            self._pending.extendleft(reversed(batch))
+            raise
+        for message in batch:
+            self._bus.ack(message)
+        self._count(batch, accepted, dead)
+        for callback in self.on_committed:
+            callback()
+        return len(batch)
+
+    def _drain(self) -> list[Message]:
+        batch: list[Message] = []
+        pending = self._pending
+        while pending and len(batch) < self._options.batch:
+            batch.append(pending.popleft())
+        return batch
+
+    def _count(self, batch: list[Message], accepted: list[Accepted], dead: list[DeadLetter]) -> None:
+        m = self._metrics
+        for message in batch:
+            m.messages_in.add(1, message.topic.rsplit("/", 1)[-1][:16])
+        m.clock_replaced.add(sum(1 for item in accepted if item.clock_replaced))
+        for letter in dead:
+            m.rejected.add(1, letter.reason)
+        m.acked.add(len(batch))
+
+    def _run(self) -> None:
+        flush_s = self._options.flush_ms / 1000
+        while not self._stop.is_set():
+            self._wake.wait(flush_s)
+            self._wake.clear()
+            self._commit_all()
+        self._commit_all()
+
+    def _commit_all(self) -> None:
+        try:
+            while self.process_pending():
+                pass
+        except Exception:
+            # The outbox could not commit (disk full?): nothing was acked, the broker will resend.
+            log.exception("ingest commit failed; messages stay unacknowledged")
+            time.sleep(1)

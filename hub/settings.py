@@ -1,0 +1,95 @@
+"""Hub settings: from HAMLET_* environment variables, over an optional TOML config file, over defaults.
+
+Validated once at start; a wrong value stops the hub with a message naming the setting, e.g.
+`HAMLET_HTTP_PORT: Input should be a valid integer`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devices.messages import DeviceId
+
+ENV_PREFIX = "HAMLET_"
+MODEL_SITE = Path(__file__).resolve().parent.parent / "devices" / "sites" / "son-vi-khu-10.toml"
+
+
+class SettingsError(ValueError):
+    """A setting with a wrong value; the message names the setting (as its environment variable)."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Path("data")
+    site_file: Path = MODEL_SITE
+    http_host: str = "127.0.0.1"
+    http_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # MQTT: empty means "start the embedded broker" (make run); mqtt://host:port for a real one.
+    mqtt_url: str = ""
+    mqtt_client_id: DeviceId = "hamlet-hub"
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_keepalive: Annotated[int, Field(ge=5, le=3600)] = 30
+    embedded_broker_port: Annotated[int, Field(ge=0, le=65535)] = 1883
+    # Telemetry store: empty means the embedded SQLite store; http(s)://… an InfluxDB (version from /ping).
+    influx_url: str = ""
+    influx_version: Literal["auto", "1", "2"] = "auto"
+    influx_database: str = "hamlet"
+    influx_username: str | None = None
+    influx_password: str | None = None
+    influx_token: str | None = None
+    influx_org: str = "hamlet"
+    influx_bucket: str = "hamlet"
+    # Ingest: acknowledge to the broker in batches after the outbox commit.
+    ingest_batch: Annotated[int, Field(ge=1, le=50_000)] = 2000
+    ingest_flush_ms: Annotated[int, Field(ge=1, le=10_000)] = 20
+    writer_batch: Annotated[int, Field(ge=1, le=50_000)] = 5000
+    # A device clock further off than this is replaced by the ingest time (and counted).
+    max_clock_ahead_s: Annotated[int, Field(ge=0)] = 300
+    max_clock_behind_s: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
+    simulate: bool = True  # `hamlet up` runs a simulated fleet of the site
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Defaults < config file (HAMLET_CONFIG or `config_file`) < environment < explicit overrides."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+    if path is not None:
+        values.update(_read_config(path))
+    for name in Settings.model_fields:
+        key = ENV_PREFIX + name.upper()
+        if key in env:
+            values[name] = env[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise SettingsError(f"config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path}: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        what = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"{ENV_PREFIX}{name.upper()}: {what}")
+    return "; ".join(lines)
