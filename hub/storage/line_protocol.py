@@ -1,0 +1,76 @@
+"""InfluxDB line protocol for a Point, shared by the 1.x and 2.x stores (millisecond precision).
+
+Escaping follows the line protocol reference: measurement escapes comma and space; tag keys, tag values
+and field keys escape comma, equals sign and space; string field values escape backslash and double
+quote. Newlines cannot be escaped outside a string field, so they are refused there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from hub.storage.base import FieldValue, Point
+
+_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ "})
+_KEY = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
+_STRING = str.maketrans({"\\": "\\\\", '"': '\\"'})
+_INT64 = (-(2**63), 2**63 - 1)
+T = TypeVar("T")
+
+
+def _no_newline(text: str, what: str) -> str:
+    if "\n" in text or "\r" in text:
+        raise ValueError(f"{what} {text!r} contains a newline, which line protocol cannot carry")
+    return text
+
+
+def escape_measurement(name: str) -> str:
+    if not name:
+        raise ValueError("measurement must not be empty")
+    return _no_newline(name, "measurement").translate(_MEASUREMENT)
+
+
+def escape_key(text: str) -> str:
+    """A tag key, tag value or field key."""
+    return _no_newline(text, "tag key, tag value or field key").translate(_KEY)
+
+
+def field_value(key: str, value: FieldValue) -> str:
+    # bool before int: bool is an int in Python, and `1i` would change the field's type in InfluxDB.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise ValueError(f"field {key!r} = {value} does not fit a 64-bit integer")
+        return f"{value}i"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"field {key!r} = {value} is not finite; InfluxDB cannot store it")
+        return repr(value)
+    return '"' + value.translate(_STRING) + '"'
+
+
+def line_protocol(point: Point) -> str:
+    """One line (no trailing newline). Tags are sorted by key, as InfluxDB recommends; empty tags are
+    left out because line protocol has no empty tag value."""
+    if not point.fields:
+        raise ValueError(f"point {point.measurement}/{point.device} at {point.ts_ms} has no fields")
+    tags = sorted((("device", point.device), ("group", point.group), ("site", point.site)))
+    head = escape_measurement(point.measurement) + "".join(
+        f",{key}={escape_key(value)}" for key, value in tags if value
+    )
+    fields = ",".join(f"{escape_key(k)}={field_value(k, v)}" for k, v in point.fields.items())
+    return f"{head} {fields} {point.ts_ms}"
+
+
+def encode_lines(points: Iterable[Point]) -> bytes:
+    return "\n".join(line_protocol(p) for p in points).encode()
+
+
+def chunks(points: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """Split a batch into request-sized pieces. Each piece is written or raises; a retry of the whole
+    batch after a partial failure only overwrites the pieces that landed, because points are keyed."""
+    for start in range(0, len(points), size):
+        yield points[start : start + size]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from hub.storage.base import FieldValue, Point
+from hub.storage.line_protocol import chunks, encode_lines, line_protocol
+
+
+def point(fields: dict[str, FieldValue], **kw: str) -> Point:
+    base = {"measurement": "light", "site": "sonvi-khu10", "device": "light-001", "group": "road-1"}
+    args = {**base, **kw}
+    return Point(args["measurement"], args["site"], args["device"], args["group"], 1_700_000_000_123, fields)
+
+
+def test_types_tags_sorted_and_ms_timestamp() -> None:
+    line = line_protocol(point({"brightness": 80, "power_w": 31.5, "on": True, "mode": "auto", "off": False}))
+    assert line == (
+        "light,device=light-001,group=road-1,site=sonvi-khu10 "
+        'brightness=80i,power_w=31.5,on=true,mode="auto",off=false 1700000000123'
+    )
+
+
+def test_float_that_looks_like_int_stays_float() -> None:
+    # The InfluxDB type must follow the Python type: a float never gets the `i` of an integer.
+    assert " power_w=2.0 " in line_protocol(point({"power_w": 2.0}))
+    assert " x=1e-05 " in line_protocol(point({"x": 0.00001}))
+
+
+def test_measurement_escapes_comma_and_space_only() -> None:
+    line = line_protocol(point({"v": 1}, measurement="a b,c=d"))
+    assert line.startswith(r"a\ b\,c=d,device=")
+
+
+def test_tag_values_and_field_keys_escape_comma_equals_space() -> None:
+    line = line_protocol(point({"a b,c=d": 1}, group="x y,z=w"))
+    assert r",group=x\ y\,z\=w," in line
+    assert r" a\ b\,c\=d=1i " in line
+
+
+def test_string_field_escapes_quote_and_backslash_and_keeps_newline() -> None:
+    line = line_protocol(point({"msg": 'say "hi" \\ bye\nnext'}))
+    assert ' msg="say \\"hi\\" \\\\ bye\nnext" ' in line
+
+
+def test_empty_tag_is_left_out() -> None:
+    assert line_protocol(point({"v": 1}, group="")).startswith("light,device=light-001,site=sonvi-khu10 ")
+
+
+@pytest.mark.parametrize(
+    ("fields", "kw", "named"),
+    [
+        ({}, {}, "no fields"),
+        ({"v": float("nan")}, {}, "'v'"),
+        ({"v": float("inf")}, {}, "'v'"),
+        ({"v": 2**63}, {}, "'v'"),
+        ({"v": 1}, {"device": "a\nb"}, "newline"),
+        ({"v": 1}, {"measurement": ""}, "measurement"),
+    ],
+)
+def test_unwritable_points_raise_naming_the_problem(
+    fields: dict[str, FieldValue], kw: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        line_protocol(point(fields, **kw))
+
+
+def test_encode_lines_joins_with_newlines() -> None:
+    body = encode_lines([point({"v": 1}), point({"v": 2})])
+    assert body.count(b"\n") == 1
+    assert body.endswith(b" v=2i 1700000000123")
+
+
+def test_chunks_cover_the_batch_in_order() -> None:
+    pieces = list(chunks(list(range(7)), 3))
+    assert pieces == [[0, 1, 2], [3, 4, 5], [6]]

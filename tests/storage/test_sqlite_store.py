@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from hub.storage.base import Bucket, Point, TelemetryStore
+from hub.storage.sqlite_store import SQLiteStore
+from tests.storage.points import SITE, light_points
+
+T0 = 1_700_000_040_000  # a multiple of 60 s, so minute buckets start at T0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "telemetry.sqlite3")
+    yield s
+    s.close()
+
+
+def test_is_a_telemetry_store(store: SQLiteStore) -> None:
+    checked: TelemetryStore = store  # mypy checks the protocol
+    assert checked.name == "sqlite"
+    assert store.ping()
+
+
+def test_write_then_count_and_seqs(store: SQLiteStore) -> None:
+    store.write(light_points("light-001", T0, 50) + light_points("light-002", T0, 20))
+    assert store.count("light") == 70
+    assert store.count("light", "light-002") == 20
+    assert store.seqs("light", "light-001") == list(range(50))
+
+
+def test_replay_overwrites_instead_of_duplicating(store: SQLiteStore) -> None:
+    points = light_points("light-001", T0, 100)
+    store.write(points)
+    store.write(points[40:])  # the writer crashed after the store committed, then replayed part of it
+    store.write(points)
+    assert store.count("light") == 100
+    assert store.seqs("light", "light-001") == list(range(100))
+
+
+def test_same_key_merges_fields_later_value_wins(store: SQLiteStore) -> None:
+    store.write([Point("light", SITE, "light-001", "road-1", T0, {"power_w": 1.0, "seq": 1})])
+    store.write([Point("light", SITE, "light-001", "road-1", T0, {"power_w": 2.0, "brightness": 9})])
+    assert store.count("light") == 1
+    assert store.query("light", "light-001", "power_w", T0, T0 + 1, 1000) == [Bucket(T0, 2.0)]
+    assert store.query("light", "light-001", "seq", T0, T0 + 1, 1000) == [Bucket(T0, 1.0)]
+
+
+def test_other_tags_make_other_points(store: SQLiteStore) -> None:
+    store.write(
+        light_points("light-001", T0, 3, group="road-1") + light_points("light-001", T0, 3, group="alley-2")
+    )
+    assert store.count("light", "light-001") == 6
+
+
+def test_query_means_per_bucket_oldest_first_empty_buckets_out(store: SQLiteStore) -> None:
+    # power_w = 10 + i at T0 + i s: 0..59 in minute 0, 60..89 in minute 1, nothing in minute 2, 180..199 in 3.
+    points = light_points("light-001", T0, 200)
+    store.write([p for p in points if not 90 <= (p.ts_ms - T0) // 1000 < 180])
+    store.write(light_points("light-999", T0, 200))  # another device: must not leak into the means
+    buckets = store.query("light", "light-001", "power_w", T0, T0 + 600_000, 60_000)
+    assert buckets == [
+        Bucket(T0, 10 + 29.5),
+        Bucket(T0 + 60_000, 10 + 74.5),
+        Bucket(T0 + 180_000, 10 + 189.5),
+    ]
+
+
+def test_query_window_is_half_open(store: SQLiteStore) -> None:
+    store.write(light_points("light-001", T0, 10))
+    buckets = store.query("light", "light-001", "seq", T0 + 2000, T0 + 5000, 1000)
+    assert buckets == [Bucket(T0 + 2000, 2.0), Bucket(T0 + 3000, 3.0), Bucket(T0 + 4000, 4.0)]
+
+
+def test_query_skips_non_numeric_values(store: SQLiteStore) -> None:
+    store.write(
+        [
+            Point("camera", SITE, "cam-1", "gate", T0, {"status": "ok", "fps": 10}),
+            Point("camera", SITE, "cam-1", "gate", T0 + 1, {"status": "ok", "fps": 20}),
+        ]
+    )
+    assert store.query("camera", "cam-1", "status", T0, T0 + 1000, 1000) == []
+    assert store.query("camera", "cam-1", "fps", T0, T0 + 1000, 1000) == [Bucket(T0, 15.0)]
+
+
+@pytest.mark.parametrize("field", ["power_w; DROP TABLE points", "Power", 'a"b', "", "x" * 65])
+def test_query_rejects_bad_field_names(store: SQLiteStore, field: str) -> None:
+    with pytest.raises(ValueError, match="field"):
+        store.query("light", "light-001", field, T0, T0 + 1000, 1000)
+
+
+def test_query_rejects_bad_windows(store: SQLiteStore) -> None:
+    with pytest.raises(ValueError, match="every_ms"):
+        store.query("light", "light-001", "seq", T0, T0 + 1000, 0)
+    with pytest.raises(ValueError, match="until_ms"):
+        store.query("light", "light-001", "seq", T0, T0, 1000)
+
+
+def test_a_bad_point_rolls_back_the_whole_batch(store: SQLiteStore) -> None:
+    points = [
+        *light_points("light-001", T0, 5),
+        Point("light", SITE, "light-001", "road-1", T0 + 9, {"v": float("nan")}),
+    ]
+    with pytest.raises(ValueError, match="light/light-001"):
+        store.write(points)
+    assert store.count("light") == 0
+
+
+def test_a_failure_inside_the_transaction_rolls_back_rows_already_inserted(store: SQLiteStore) -> None:
+    store.write(light_points("light-001", T0, 5))
+    # The sixth row breaks a NOT NULL constraint after five rows went in: none of the batch may stay.
+    broken = Point("light", SITE, cast(str, None), "road-1", T0, {"v": 1})
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write([*light_points("light-002", T0, 5), broken])
+    assert store.count("light") == 5
+    store.write(light_points("light-002", T0, 5))  # and the store still takes the next batch
+    assert store.count("light") == 10
+
+
+def test_data_survives_reopen_and_file_is_wal(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "telemetry.sqlite3"
+    first = SQLiteStore(path)
+    first.write(light_points("light-001", T0, 30))
+    first.close()
+    second = SQLiteStore(path)
+    try:
+        assert second.seqs("light", "light-001") == list(range(30))
+    finally:
+        second.close()
+    with sqlite3.connect(path) as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    assert mode == "wal"
+
+
+def test_writer_and_reader_threads_run_together(store: SQLiteStore) -> None:
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                store.query("light", "light-001", "power_w", T0, T0 + 10**9, 60_000)
+                store.count("light")
+        except BaseException as exc:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for batch in range(20):
+            store.write(light_points("light-001", T0 + batch * 250_000, 250))
+    finally:
+        stop.set()
+        reader.join()
+    assert errors == []
+    assert store.count("light") == 5000
