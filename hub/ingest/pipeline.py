@@ -57,6 +57,8 @@ class Ingest:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-committer", daemon=True)
         self.on_committed: list[Callable[[], None]] = []  # e.g. wake the writer
+        # Services that follow device messages (commands, faults) see each committed batch, in order.
+        self.observers: list[Callable[[list[Accepted]], None]] = []
 
     def start(self) -> None:
         for topic_filter in ingest_filters(self._options.site):
@@ -104,7 +106,15 @@ class Ingest:
         self._count(batch, accepted, dead)
         for callback in self.on_committed:
             callback()
+        self._notify(accepted)
         return len(batch)
+
+    def _notify(self, accepted: list[Accepted]) -> None:
+        for observer in self.observers:
+            try:
+                observer(accepted)
+            except Exception:  # one service's bug must not stop ingest: the data is already safe
+                log.exception("ingest observer failed")
 
     def _drain(self) -> list[Message]:
         batch: list[Message] = []
