@@ -1,0 +1,85 @@
+"""A tiny HTTP server in a thread that records every request and answers what the test says."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # keys lower-cased
+    raw_body: bytes
+
+    @property
+    def body(self) -> bytes:
+        """The body as sent before any gzip."""
+        gzipped = self.headers.get("content-encoding") == "gzip"
+        return gzip.decompress(self.raw_body) if gzipped else self.raw_body
+
+
+@dataclass
+class Answer:
+    status: int = 204
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class FakeServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: list[Recorded] = []
+        self.answer = Answer()  # for any path not in `answers`
+        self.answers: dict[str, Answer] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeServer
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.requests.append(Recorded(self.command, parts.path, parse_qs(parts.query), headers, body))
+        answer = self.server.answers.get(parts.path, self.server.answer)
+        self.send_response(answer.status)
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    do_GET = do_POST = do_HEAD = _handle  # noqa: N815  (http.server's naming)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test asserts on `requests` instead."""
+
+
+@contextmanager
+def fake_server(answer: Answer | None = None) -> Iterator[FakeServer]:
+    server = FakeServer()
+    if answer is not None:
+        server.answer = answer
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
