@@ -53,11 +53,11 @@ def field_value(key: str, value: FieldValue) -> str:
 
 
 def line_protocol(point: Point) -> str:
-    """One line (no trailing newline). Tags are sorted by key, as InfluxDB recommends; empty tags are
-    left out because line protocol has no empty tag value."""
+    """One line (no trailing newline). Tags go in key order, as InfluxDB recommends for write speed;
+    an empty tag is left out because line protocol has no empty tag value."""
     if not point.fields:
         raise ValueError(f"point {point.measurement}/{point.device} at {point.ts_ms} has no fields")
-    tags = sorted((("device", point.device), ("group", point.group), ("site", point.site)))
+    tags = (("device", point.device), ("group", point.group), ("site", point.site))
     head = escape_measurement(point.measurement) + "".join(
         f",{key}={escape_key(value)}" for key, value in tags if value
     )
