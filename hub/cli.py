@@ -11,8 +11,8 @@ from pathlib import Path
 
 import uvicorn
 
-from devices.site_loader import SiteError, load_site
 from devices.site import Site
+from devices.site_loader import SiteError, load_site
 from hub.api.app import create_app
 from hub.runtime import Companion, Hub, broker_address, build_hub
 from hub.settings import Settings, SettingsError, load_settings

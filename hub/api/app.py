@@ -8,10 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from hub.api import devices, health, site
+from hub.api import deadletters, devices, events, health, home, site
 from hub.runtime import Hub
+from hub.web import router as web
 
-ROUTERS = (site.router, devices.router, health.router)
+ROUTERS = (
+    site.router, devices.router, health.router, home.router, events.router, deadletters.router,
+    web.router,
+)
 
 
 def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
@@ -23,6 +27,7 @@ def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
         try:
             yield
         finally:
+            await events.close_feed(app)  # end the live streams before the hub they read from
             await run_in_threadpool(hub.stop)
 
     app = FastAPI(title="Hamlet Hub", version="0.1.0", lifespan=lifespan)

@@ -45,6 +45,7 @@ class MqttBus:
         self._early: set[int] = set()  # PUBACKs that arrived before publish() registered the mid
         self._lock = threading.RLock()
         self._connected = threading.Event()
+        self._pending_subacks: set[int] = set()
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
@@ -65,6 +66,7 @@ class MqttBus:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_subscribe = self._on_subscribe
         return client
 
     @property
@@ -72,6 +74,7 @@ class MqttBus:
         return self._connected.is_set()
 
     def wait_connected(self, timeout: float) -> bool:
+        """Wait until connected and every subscription is acknowledged by the broker."""
         return self._connected.wait(timeout)
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
@@ -120,15 +123,33 @@ class MqttBus:
         if reason.is_failure:
             log.warning("MQTT connect refused: %s", reason)
             return
-        for topic_filter, qos in self._subs:
-            client.subscribe(topic_filter, qos)
+        with self._lock:
+            for topic_filter, qos in self._subs:
+                _rc, mid = client.subscribe(topic_filter, qos)
+                if mid is not None:
+                    self._pending_subacks.add(mid)
         self.publish(self._options.availability_topic, b"online", qos=1, retain=True)
-        self._connected.set()
         log.info("MQTT connected to %s:%s", self._options.host, self._options.port)
-        self._notify(True)
+        self._maybe_ready()
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: object, mid: int, _r: object, _p: object) -> None:
+        with self._lock:
+            self._pending_subacks.discard(mid)
+        self._maybe_ready()
+
+    def _maybe_ready(self) -> None:
+        # "Connected" for the hub means subscribed too: before the SUBACKs a message can pass us by.
+        with self._lock:
+            ready = not self._pending_subacks and not self._connected.is_set()
+            if ready:
+                self._connected.set()
+        if ready:
+            self._notify(True)
 
     def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
-        self._connected.clear()
+        with self._lock:
+            self._connected.clear()
+            self._pending_subacks.clear()
         log.warning("MQTT disconnected: %s", reason)
         self._notify(False)
 

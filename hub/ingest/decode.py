@@ -12,7 +12,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devices.contract import MAX_PAYLOAD_BYTES, OFFLINE, ONLINE, Channel, DeviceTopic, Kind, TopicError, parse_topic
+from devices.contract import (
+    MAX_PAYLOAD_BYTES,
+    OFFLINE,
+    ONLINE,
+    Channel,
+    DeviceTopic,
+    Kind,
+    TopicError,
+    parse_topic,
+)
 from devices.kinds import spec
 from hub.storage.base import FieldValue, Point
 

@@ -33,7 +33,7 @@ class IngestOptions:
     site: str
     batch: int = 2000
     flush_ms: int = 20
-    bounds: ClockBounds = ClockBounds(300_000, 7 * 86_400_000)
+    bounds: ClockBounds = ClockBounds(300_000, 7 * 86_400_000)  # noqa: RUF009 (frozen, so sharing is safe)
 
 
 class Ingest:

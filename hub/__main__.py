@@ -1,0 +1,7 @@
+"""`python -m hub` is the `hamlet` command."""
+
+import sys
+
+from hub.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""GET /api/home (any role): the home screen's figures in one small answer.
+
+The home screen is the first thing a phone loads on a weak 4G signal: it gets counts computed here, never
+the whole device list (10,000 devices would be megabytes).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from devices.contract import Kind
+from hub.api.access import ANY_ROLE, allow
+from hub.api.deps import HubDep
+from hub.registry import DeviceLive
+from hub.timeutil import now_ms
+
+router = APIRouter(prefix="/api/home", tags=["home"], dependencies=[allow(*ANY_ROLE)])
+
+
+class HomeSummary(BaseModel):
+    lights_on: int
+    lights_total: int
+    devices_offline: int
+    devices_total: int
+    cameras_ok: int
+    cameras_total: int
+    # None until the services that know them exist (faults: the lights issue; bulletins: broadcasts).
+    faults: int | None = None
+    next_bulletin: str | None = None
+    broker_ok: bool
+    store_ok: bool
+
+
+@router.get("", response_model=HomeSummary)
+def home(hub: HubDep) -> HomeSummary:
+    now, stale = now_ms(), hub.registry.stale_after_ms
+    lights_on = lights = cameras_ok = cameras = offline = total = 0
+    for live in hub.registry.all():
+        online = live.is_online(now, stale)
+        total += 1
+        offline += not online
+        if live.kind == Kind.LIGHT:
+            lights += 1
+            lights_on += online and live.state.get("state") == "ON"
+        elif live.kind == Kind.CAMERA:
+            cameras += 1
+            cameras_ok += _camera_ok(live, online)
+    return HomeSummary(
+        lights_on=lights_on, lights_total=lights, devices_offline=offline, devices_total=total,
+        cameras_ok=cameras_ok, cameras_total=cameras, broker_ok=hub.bus.connected, store_ok=hub.writer.store_ok,
+    )
+
+
+def _camera_ok(live: DeviceLive, online: bool) -> bool:
+    """A camera is ok when it is online and does not report its stream as broken."""
+    return online and live.state.get("stream_ok", True) is not False

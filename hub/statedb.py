@@ -1,0 +1,162 @@
+"""The hub's own state in SQLite (`data_dir/hub.sqlite3`, WAL): users, sessions, invites, audit log, and
+whatever later services keep (light schedules, commands).
+
+Schema changes are an ordered list of named migrations. To add a table, append a `Migration` to
+`MIGRATIONS` with a new id (prefix it with your service: "lights-001-schedules"); never edit or reorder
+one that has shipped, since each is applied once per database and remembered by id.
+
+One connection shared by the threadpool behind a lock: the hub's state is small and its writes are rare
+(a login, a command), so a single writer is simpler than a pool and never sees SQLITE_BUSY from itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hub.timeutil import now_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    id: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("auth-001-users", """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            phone TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('head', 'technician', 'resident')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            language TEXT NOT NULL DEFAULT 'vi' CHECK (language IN ('vi', 'en')),
+            created_ms INTEGER NOT NULL
+        );
+    """),
+    Migration("auth-002-sessions", """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            via TEXT NOT NULL CHECK (via IN ('cookie', 'bearer')),
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+    """),
+    Migration("auth-003-invites", """
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            used_ms INTEGER,
+            used_by INTEGER REFERENCES users(id)
+        );
+    """),
+    Migration("auth-004-audit", """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            user_id INTEGER,
+            actor TEXT,
+            role TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            address TEXT
+        );
+        CREATE INDEX audit_user ON audit(user_id, id);
+        CREATE INDEX audit_action ON audit(action, id);
+    """),
+)
+
+
+class MigrationError(RuntimeError):
+    """The database was written by a newer hub (it has migrations this one does not know)."""
+
+
+class StateDB:
+    def __init__(self, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a migration's DDL is one transaction.
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=5000")  # the CLI may write while the hub runs
+        self.applied = migrate(self._conn, migrations)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Everything inside commits together or not at all; writers take the lock up front."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """One statement in its own transaction (autocommit)."""
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:
+    """Apply the migrations this database has not seen, in order; return the ids applied now."""
+    ids = [m.id for m in migrations]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate migration ids in {ids}")
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT id FROM migrations")}
+    unknown = done - set(ids)
+    if unknown:
+        raise MigrationError(f"hub.sqlite3 has migrations this hub does not know: {sorted(unknown)}")
+    applied = []
+    for migration in migrations:
+        if migration.id in done:
+            continue
+        # executescript would commit on its own; split so the DDL and its record share one transaction.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations (id, applied_ms) VALUES (?, ?)", (migration.id, now_ms()))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(migration.id)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    # Good enough for DDL without semicolons inside strings or triggers; keep migrations to plain DDL.
+    return [s.strip() for s in sql.split(";") if s.strip()]
