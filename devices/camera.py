@@ -17,7 +17,7 @@ class CameraState(DeviceMessage):
 class CameraTelemetry(DeviceMessage):
     fps: Annotated[float, Field(ge=0, le=240)]
     bitrate_kbps: Annotated[float, Field(ge=0, le=1_000_000)]
-    uptime_s: Annotated[int, Field(ge=0)]
+    uptime_s: Annotated[int, Field(ge=0, le=2**53)]
     temperature_c: Annotated[float, Field(ge=-50, le=150)]
     storage_free_pct: Annotated[float, Field(ge=0, le=100)]
 
@@ -36,5 +36,5 @@ class CameraEvent(DeviceMessage):
 
 
 class CameraConfig(Model):
-    version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, Field(ge=0, le=2**53)]
     snapshot_interval_s: Annotated[int, Field(ge=5, le=3600)] = 60

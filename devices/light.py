@@ -23,7 +23,7 @@ class LightState(DeviceMessage):
 class LightTelemetry(DeviceMessage):
     power_w: Annotated[float, Field(ge=0, le=10_000)]
     voltage_v: Annotated[float, Field(ge=0, le=1_000)]
-    energy_wh: Annotated[float, Field(ge=0)]
+    energy_wh: Annotated[float, Field(ge=0, le=1e12)]
     level: Percent  # the level the driver actually outputs
     temperature_c: Annotated[float, Field(ge=-50, le=150)] | None = None
 
@@ -58,5 +58,5 @@ class ScheduleStep(Model):
 class LightConfig(Model):
     """Retained: the light's own timeline for the coming days, so it keeps its schedule without the hub."""
 
-    version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, Field(ge=0, le=2**53)]
     steps: Annotated[list[ScheduleStep], Field(max_length=512)] = []

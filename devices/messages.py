@@ -22,7 +22,8 @@ Priority = Literal["normal", "priority", "emergency"]
 class Model(BaseModel):
     """Closed, strict model: unknown fields and silent coercions are errors that name the field."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # NaN and infinities are refused: no telemetry store can keep them, and a stuck batch would block ingest.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class DeviceMessage(Model):

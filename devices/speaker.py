@@ -23,7 +23,7 @@ class SpeakerTelemetry(DeviceMessage):
     volume: Percent
     amp_temp_c: Annotated[float, Field(ge=-50, le=150)]
     signal_dbm: Annotated[float, Field(ge=-150, le=0)]
-    uptime_s: Annotated[int, Field(ge=0)]
+    uptime_s: Annotated[int, Field(ge=0, le=2**53)]
     playing: bool
 
 
@@ -46,5 +46,5 @@ class SpeakerEvent(DeviceMessage):
 
 
 class SpeakerConfig(Model):
-    version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, Field(ge=0, le=2**53)]
     default_volume: Percent = 70

@@ -6,12 +6,14 @@ so nothing is dropped however long the outage (unlike influxdb-client's batching
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from collections.abc import Sequence
 
-from hub.ingest.outbox import Outbox
+from hub.ingest.outbox import DeadLetter, Outbox
 from hub.metrics import HubMetrics
-from hub.storage.base import StoreUnavailable, TelemetryStore
+from hub.storage.base import Point, StoreUnavailable, TelemetryStore
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,27 @@ class Writer:
         last_id, points = self._outbox.take(self._batch)
         if not points:
             return 0
-        self._store.write(points)
+        try:
+            self._store.write(points)
+        except ValueError:
+            # A point no store can keep (the models should have refused it) must not block the rest.
+            points = self._quarantine(points)
         self._outbox.delete_upto(last_id)
         self._metrics.points_written.add(len(points))
         return len(points)
+
+    def _quarantine(self, points: Sequence[Point]) -> list[Point]:
+        """Write point by point; dead-letter the ones the store refuses as invalid. Returns those written."""
+        good: list[Point] = []
+        for point in points:
+            try:
+                self._store.write([point])
+            except ValueError as exc:
+                self._outbox.commit([], [_dead(point, str(exc))])
+                self._metrics.rejected.add(1, "unstorable")
+                continue
+            good.append(point)
+        return good
 
     def _run(self) -> None:
         backoff = MIN_BACKOFF_S
@@ -79,3 +98,8 @@ class Writer:
         if self.store_ok:
             log.warning("store %s unavailable (%s); keeping points in the outbox", self._store.name, exc)
         self.store_ok = False
+
+
+def _dead(point: Point, reason: str) -> DeadLetter:
+    payload = json.dumps({"ts": point.ts_ms, **point.fields}, default=str).encode()
+    return DeadLetter(point.ts_ms, f"{point.measurement}/{point.device}", payload, "unstorable", reason)

@@ -153,3 +153,13 @@ def test_a_failed_outbox_commit_acks_nothing_and_keeps_the_batch(rig: Rig, monke
     monkeypatch.undo()
     assert rig.ingest.process_pending() == 1
     assert len(rig.hub_bus.acked) == 1
+
+
+def test_a_point_the_store_refuses_is_dead_lettered_and_does_not_block_the_rest(rig: Rig) -> None:
+    good = Point("light", SITE.id, "den-1", "ngo-1", NOW, {"seq": 1, "power_w": 1.0})
+    bad = Point("light", SITE.id, "den-1", "ngo-1", NOW + 1, {"seq": 2, "power_w": float("nan")})  # unstorable
+    rig.outbox.commit([good, bad], [])
+    assert rig.writer.drain_once() == 1
+    assert rig.outbox.depth() == 0
+    assert rig.store.seqs("light", "den-1") == [1]
+    assert [d.reason for d in rig.outbox.dead_letters()] == ["unstorable"]
