@@ -6,14 +6,22 @@ wrong file with the line and the field (see devices/site_loader.py).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from devices.contract import Kind
 from devices.messages import DeviceId, Model
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+def _nfc(value: str) -> str:
+    # Editors on some systems save Vietnamese decomposed (NFD); one form keeps names comparable and sortable.
+    return unicodedata.normalize("NFC", value)
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120), AfterValidator(_nfc)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
@@ -76,12 +84,12 @@ class Site(Model):
     province: Name
     timezone: Name = "Asia/Ho_Chi_Minh"
     position: Position
-    roads: Annotated[list[Road], Field(max_length=1000)] = []
-    alleys: Annotated[list[Alley], Field(max_length=1000)] = []
-    zones: Annotated[list[Zone], Field(max_length=200)] = []
-    cabinets: Annotated[list[Cabinet], Field(max_length=500)] = []
-    gates: Annotated[list[Gate], Field(max_length=200)] = []
-    devices: Annotated[list[Device], Field(max_length=20_000)] = []
+    roads: Annotated[list[Road], Field(max_length=1000)] = Field(default_factory=list)
+    alleys: Annotated[list[Alley], Field(max_length=1000)] = Field(default_factory=list)
+    zones: Annotated[list[Zone], Field(max_length=200)] = Field(default_factory=list)
+    cabinets: Annotated[list[Cabinet], Field(max_length=500)] = Field(default_factory=list)
+    gates: Annotated[list[Gate], Field(max_length=200)] = Field(default_factory=list)
+    devices: Annotated[list[Device], Field(max_length=20_000)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_references(self) -> Site:
@@ -99,11 +107,37 @@ class Site(Model):
                 out[item.id] = item.name
         return out
 
+    def devices_of(self, kind: Kind | str) -> list[Device]:
+        return [d for d in self.devices if d.kind == kind]
+
+    def lights_in(self, group: str) -> list[Device]:
+        """The lights of an alley or a road; a road's lights include those of the alleys off it."""
+        groups = {group} | {a.id for a in self.alleys if a.road == group}
+        return [d for d in self.devices if d.kind == Kind.LIGHT and d.group in groups]
+
+    def cabinet_of(self, device_id: str) -> Cabinet | None:
+        """The power cabinet feeding a light, or None (unknown device, no cabinet, not a light)."""
+        device = self.device(device_id)
+        if device is None or device.cabinet is None:
+            return None
+        return next((c for c in self.cabinets if c.id == device.cabinet), None)
+
+    def fed_by(self, cabinet_id: str) -> list[Device]:
+        """The lights a power cabinet feeds."""
+        return [d for d in self.devices if d.cabinet == cabinet_id]
+
 
 def check_references(site: Site) -> None:
     """Ids are unique and every reference points at something that exists (errors name the field)."""
-    _unique("devices", [d.id for d in site.devices])
-    _unique("groups (roads, alleys, zones, gates)", list(_group_ids(site)))
+    _unique(_paths("devices", site.devices))
+    _unique(_paths("cabinets", site.cabinets))
+    # Roads, alleys, zones and gates share one namespace: a command or a schedule names a group by id alone.
+    _unique(
+        _paths("roads", site.roads)
+        + _paths("alleys", site.alleys)
+        + _paths("zones", site.zones)
+        + _paths("gates", site.gates)
+    )
     roads = {r.id for r in site.roads}
     for i, alley in enumerate(site.alleys):
         if alley.road not in roads:
@@ -118,17 +152,29 @@ def check_references(site: Site) -> None:
     for i, device in enumerate(site.devices):
         if device.group not in allowed[device.kind]:
             raise ValueError(f"devices[{i}].group: {device.group!r} is not a known group for a {device.kind}")
-        if device.cabinet is not None and (device.kind != Kind.LIGHT or device.cabinet not in cabinets):
-            raise ValueError(f"devices[{i}].cabinet: unknown cabinet {device.cabinet!r} (lights only)")
+        _check_cabinet(f"devices[{i}].cabinet", device, cabinets)
 
 
-def _group_ids(site: Site) -> list[str]:
-    return [x.id for x in (*site.roads, *site.alleys, *site.zones, *site.gates)]
+def _check_cabinet(path: str, device: Device, cabinets: set[str]) -> None:
+    if device.cabinet is None:
+        return
+    if device.kind != Kind.LIGHT:
+        raise ValueError(f"{path}: only lights are fed by a power cabinet, not a {device.kind}")
+    if device.cabinet not in cabinets:
+        raise ValueError(f"{path}: unknown cabinet {device.cabinet!r}")
 
 
-def _unique(what: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for value in ids:
+_Item = Road | Alley | Zone | Cabinet | Gate | Device
+
+
+def _paths(table: str, items: Sequence[_Item]) -> list[tuple[str, str]]:
+    """(path, id) of each item, e.g. ("devices[3]", "den-ngo3-04"), for errors that name the path."""
+    return [(f"{table}[{i}]", item.id) for i, item in enumerate(items)]
+
+
+def _unique(paths: list[tuple[str, str]]) -> None:
+    seen: dict[str, str] = {}
+    for path, value in paths:
         if value in seen:
-            raise ValueError(f"{what}: id {value!r} is used twice")
-        seen.add(value)
+            raise ValueError(f"{path}.id: id {value!r} is used twice (first at {seen[value]})")
+        seen[value] = path
