@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from devices.contract import hub_availability_topic
 from devices.site import Site
+from hub.auth.service import Auth
 from hub.broker import EmbeddedBroker
 from hub.bus.base import Bus
 from hub.bus.mqtt import MqttBus, MqttOptions
@@ -21,6 +22,7 @@ from hub.ingest.writer import Writer
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.settings import Settings
+from hub.statedb import StateDB
 from hub.storage.base import TelemetryStore
 from hub.storage.factory import open_store
 
@@ -88,6 +90,9 @@ class Hub:
         self.metrics.gauges["hamlet_outbox_depth"] = self.outbox.depth
         self.metrics.gauges["hamlet_broker_connected"] = lambda: float(self.bus.connected)
         self.metrics.gauges["hamlet_store_ok"] = lambda: float(self.writer.store_ok)
+        # Hub state (users, sessions, invites, audit; later schedules and commands) in data_dir/hub.sqlite3.
+        self.state = StateDB(s.data_dir / "hub.sqlite3")
+        self.auth = Auth(self.state)
 
     def start(self) -> None:
         if self.broker is not None:
@@ -106,6 +111,7 @@ class Hub:
         self.writer.stop()
         self.store.close()
         self.outbox.close()
+        self.state.close()
         if self.broker is not None:
             self.broker.stop()
 

@@ -158,5 +158,15 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
 
 
 def _statements(sql: str) -> list[str]:
-    # Good enough for DDL without semicolons inside strings or triggers; keep migrations to plain DDL.
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    """Split a script into statements; `complete_statement` keeps a trigger's BEGIN…END or a ';' inside a
+    string literal whole."""
+    statements, buffer = [], ""
+    for part in sql.split(";"):
+        buffer += part + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:60]!r}")
+    return statements
