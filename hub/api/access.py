@@ -14,18 +14,19 @@ since a browser never attaches an Authorization header on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from hub.auth.principal import ANY_ROLE, Principal, Role
+from hub.auth.sessions import Via
 from hub.auth.tokens import csrf_for, same
 
 __all__ = [
     "ANY_ROLE", "CSRF_COOKIE", "CSRF_HEADER", "SESSION_COOKIE", "AccessRule", "DeclaredRoute", "Principal",
-    "Role", "allow", "declared_routes", "public",
+    "Role", "allow", "client_address", "declared_routes", "presented_token", "public",
 ]
 
 SESSION_COOKIE = "hamlet_session"
@@ -33,15 +34,13 @@ CSRF_COOKIE = "hamlet_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-Via = Literal["cookie", "bearer"]
-
 
 class Gate(Protocol):
     """What the access rules need from the hub's auth service (`hub.auth`)."""
 
     def principal_for(self, token: str, via: Via) -> Principal | None: ...
 
-    def denied(self, principal: Principal | None, request: Request, reason: str) -> None: ...
+    def denied(self, who: Principal | None, target: str, address: str | None, reason: str) -> None: ...
 
 
 class AccessRule:
@@ -118,16 +117,28 @@ def _rules(root: Dependant) -> tuple[AccessRule, ...]:
     return tuple(found)
 
 
+def presented_token(request: Request) -> tuple[str, Via] | None:
+    """The credential the request carries: a bearer token wins over the cookie (scripts set it on purpose)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip(), "bearer"
+    if token := request.cookies.get(SESSION_COOKIE):
+        return token, "cookie"
+    return None
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def _authenticate(request: Request, gate: Gate) -> tuple[Principal | None, Via | None]:
     cached: tuple[Principal | None, Via | None] | None = getattr(request.state, "hamlet_auth", None)
     if cached is not None:  # a route may carry two rules (router + parameter): look up once
         return cached
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    presented = presented_token(request)
     result: tuple[Principal | None, Via | None] = (None, None)
-    if scheme.lower() == "bearer" and credentials.strip():
-        result = (gate.principal_for(credentials.strip(), "bearer"), "bearer")
-    elif token := request.cookies.get(SESSION_COOKIE):
-        result = (gate.principal_for(token, "cookie"), "cookie")
+    if presented is not None:
+        result = (gate.principal_for(*presented), presented[1])
     request.state.hamlet_auth = result
     return result
 
@@ -144,7 +155,7 @@ def _deny(
 ) -> NoReturn:
     # Anonymous reads are the web app's first load, not an attempt: keep them out of the audit log.
     if who is not None or request.method not in SAFE_METHODS or _presented(request):
-        gate.denied(who, request, reason)
+        gate.denied(who, f"{request.method} {request.url.path}", client_address(request), reason)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     raise HTTPException(status, message, headers=headers)
 

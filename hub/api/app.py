@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from hub.api import deadletters, devices, events, health, home, site
+from hub.api import audit, deadletters, devices, events, health, home, session, site, users
+from hub.auth.errors import AuthError
 from hub.runtime import Hub
 from hub.web import router as web
 
 ROUTERS = (
     site.router, devices.router, health.router, home.router, events.router, deadletters.router,
-    web.router,
+    web.router, session.router, users.router, audit.router,
 )
 
 
@@ -31,6 +32,7 @@ def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
             await run_in_threadpool(hub.stop)
 
     app = FastAPI(title="Hamlet Hub", version="0.1.0", lifespan=lifespan)
+    app.add_exception_handler(AuthError, session.auth_error)  # hub.auth's refusals: 401/403/404/409/410/429
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from devices.contract import Kind
 from devices.kinds import spec
+from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
 from hub.api.schemas import DevicePublic, TelemetryPoint, TelemetrySeries
 from hub.groups import group_members
@@ -17,7 +18,7 @@ from hub.registry import DeviceLive
 from hub.runtime import Hub
 from hub.timeutil import auto_every_ms, now_ms, parse_duration_ms, to_ms
 
-router = APIRouter(prefix="/api/devices", tags=["devices"])
+router = APIRouter(prefix="/api/devices", tags=["devices"], dependencies=[allow(*ANY_ROLE)])
 
 DAY_MS = 86_400_000
 MAX_SPAN_MS = 400 * DAY_MS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from hub.api.access import Role, allow, public
 from hub.api.deps import HubDep
 from hub.api.schemas import ComponentHealth, Health
 from hub.timeutil import now_ms
@@ -12,7 +13,8 @@ from hub.timeutil import now_ms
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+# Public: load balancers and the web app's offline banner poll it; it says nothing a neighbour could misuse.
+@router.get("/healthz", response_model=Health, responses={503: {"model": Health}}, dependencies=[public()])
 def healthz(hub: HubDep) -> JSONResponse:
     broker_ok = hub.bus.connected
     store_ok = hub.writer.store_ok
@@ -29,6 +31,7 @@ def healthz(hub: HubDep) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=200 if body.status == "ok" else 503)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+# Technicians only: Prometheus scrapes with a technician's bearer token (POST /api/session {"token": true}).
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[allow(Role.TECHNICIAN)])
 def metrics(hub: HubDep) -> PlainTextResponse:
     return PlainTextResponse(hub.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from devices.site import Site
+from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
 
-router = APIRouter(prefix="/api/site", tags=["site"])
+router = APIRouter(prefix="/api/site", tags=["site"], dependencies=[allow(*ANY_ROLE)])
 
 
 @router.get("", response_model=Site)

@@ -130,10 +130,12 @@ class Auth:
         self.audit.record(by, action, f"user:{user_id}", "ok", address=address, actor=None if by else "cli")
         return self._get(user_id)
 
-    def update_profile(self, principal: Principal, name: str | None, language: str | None) -> Principal:
+    def update_profile(
+        self, principal: Principal, name: str | None, language: str | None, address: str | None = None
+    ) -> Principal:
         self.users.update(principal.user_id, name=name, language=language)
         changed = ", ".join(k for k, v in (("name", name), ("language", language)) if v is not None)
-        self.audit.record(principal, "me.update", f"user:{principal.user_id}", "ok", changed or None)
+        self.audit.record(principal, "me.update", f"user:{principal.user_id}", "ok", changed or None, address=address)
         return self._get(principal.user_id).principal()
 
     # --- invites -------------------------------------------------------------------------------------
