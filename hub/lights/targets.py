@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from devices.contract import Kind
-from devices.site import Site
+from devices.site import Device, Site
+from hub.lights.command_model import Target
+from hub.lights.rollup import Label
 from hub.lights.rules import ALL, Rule
 from hub.lights.schedule import Scope
 
@@ -65,3 +67,22 @@ def groups_reached(site: Site, target: str) -> list[str]:
     if target == ALL:
         return groups
     return [g for g in groups if g == target or road_of(site, g) == target]
+
+
+def resolve_target(site: Site, target: Target) -> tuple[Label, list[Device]]:
+    """The label and the lights of a command's target; LookupError naming what is unknown or empty."""
+    if target.device is not None:
+        device = site.device(target.device)
+        if device is None or device.kind != Kind.LIGHT:
+            raise LookupError(f"target.device: {target.device!r} is not a light of the site")
+        return Label(device.name, device.name), [device]
+    if target.group is not None:
+        name = site.groups().get(target.group)
+        lights = site.lights_in(target.group)
+        if name is None or not lights:
+            raise LookupError(f"target.group: {target.group!r} is not a road or alley with lights")
+        return Label(name, name), lights
+    lights = site.devices_of(Kind.LIGHT)
+    if not lights:
+        raise LookupError("target.all: the site has no lights")
+    return Label("Tất cả đèn", "All lights"), lights
