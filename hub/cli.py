@@ -1,4 +1,5 @@
-"""The `hamlet` command: `hamlet up` (hub + embedded broker + simulated fleet), `hamlet serve` (hub only)."""
+"""The `hamlet` command: `hamlet up` (hub + embedded broker + simulated fleet), `hamlet serve` (hub only),
+`hamlet user …` (accounts)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ import uvicorn
 from devices.site import Site
 from devices.site_loader import SiteError, load_site
 from hub.api.app import create_app
+from hub.auth import cli as user_cli
+from hub.auth.demo import create_demo_accounts, demo_lines
+from hub.auth.service import Auth
 from hub.runtime import Companion, Hub, broker_address, build_hub
 from hub.settings import Settings, SettingsError, load_settings
+from hub.statedb import StateDB
 
 log = logging.getLogger("hamlet")
 
@@ -35,11 +40,19 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--port", type=int, help="HTTP port (default 8000, or HAMLET_HTTP_PORT)")
         cmd.add_argument("--host", help="HTTP address to listen on (default 127.0.0.1)")
     up.add_argument("--no-sim", action="store_true", help="do not start the simulated fleet")
+    user_cli.add_parser(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "user":
+        try:
+            data_dir = load_settings(config_file=args.config).data_dir
+        except SettingsError as exc:
+            print(f"hamlet: {exc}", file=sys.stderr)
+            return 2
+        return user_cli.run(args, data_dir)
     try:
         settings = load_settings(config_file=args.config, http_port=args.port, http_host=args.host)
         if args.command == "up":
@@ -49,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hamlet: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return _serve(settings, site)
+    return _serve(settings, site, demo=args.command == "up")
 
 
 def _embedded(settings: Settings, simulate: bool) -> Settings:
@@ -60,7 +73,7 @@ def _embedded(settings: Settings, simulate: bool) -> Settings:
     return settings.model_copy(update={"mqtt_url": "", "embedded_broker_port": port, "simulate": simulate})
 
 
-def _serve(settings: Settings, site: Site) -> int:
+def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
     def make_hub() -> Hub:
         hub = build_hub(settings, site)
         if settings.simulate and not settings.mqtt_url:
@@ -74,9 +87,21 @@ def _serve(settings: Settings, site: Site) -> int:
     print(f"  API docs           : {base}/docs")
     print(f"  MQTT broker        : mqtt://{address.host}:{address.port}")
     print(f"  Dữ liệu / data     : {settings.data_dir.resolve()}")
+    if demo:
+        for line in _demo_accounts(settings):
+            print(line)
     print("  Ctrl-C để dừng / to stop", flush=True)
     uvicorn.run(create_app(make_hub), host=settings.http_host, port=settings.http_port, log_level="warning")
     return 0
+
+
+def _demo_accounts(settings: Settings) -> list[str]:
+    """`hamlet up` on an empty hub.sqlite3: a head, a technician and a resident, their passwords shown once."""
+    db = StateDB(settings.data_dir / "hub.sqlite3")
+    try:
+        return demo_lines(create_demo_accounts(Auth(db)))
+    finally:
+        db.close()
 
 
 def _fleet(hub: Hub) -> Companion:

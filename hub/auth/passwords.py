@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from functools import cached_property
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,7 +26,6 @@ class Passwords:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher.from_parameters(PARAMETERS)
         self._slots = threading.BoundedSemaphore(CONCURRENT_HASHES)
-        self._dummy = self.hash(secrets.token_hex(16))
 
     def hash(self, password: str) -> str:
         with self._slots:
@@ -41,6 +41,11 @@ class Passwords:
     def verify_dummy(self, password: str) -> None:
         """Spend the time a real verification would, for an account that does not exist."""
         self.verify(self._dummy, password)
+
+    @cached_property
+    def _dummy(self) -> str:
+        # Made on first use: the CLI never needs it. (Two first logins at once may both make one: harmless.)
+        return self.hash(secrets.token_hex(16))
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

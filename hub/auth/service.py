@@ -112,7 +112,7 @@ class Auth:
         return user
 
     def reset_password(self, phone: str, password: str) -> User:
-        user = self._by_phone(phone)
+        user = self.by_phone(phone)
         self.users.set_password(user.id, self.passwords.hash(password))
         self.audit.record(None, "user.reset_password", f"user:{user.id}", "ok", actor="cli")
         return user
@@ -169,7 +169,8 @@ class Auth:
             raise NotFound(f"no user {user_id}")
         return user
 
-    def _by_phone(self, phone: str) -> User:
+    def by_phone(self, phone: str) -> User:
+        """The account with this (canonical) number, or NotFound."""
         user = self.users.by_phone(phone)
         if user is None:
             raise NotFound(f"no account with phone number {phone}")
