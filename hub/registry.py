@@ -83,8 +83,7 @@ def _state(device: DeviceLive, accepted: Accepted) -> bool:
 
 
 def _telemetry(device: DeviceLive, accepted: Accepted) -> bool:
-    assert accepted.message is not None
-    device.telemetry = accepted.message.model_dump(exclude={"ts", "seq"}, exclude_none=True)
+    device.telemetry = {k: v for k, v in accepted.point.fields.items() if k != "seq"}
     device.telemetry_ms = accepted.point.ts_ms
     return True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,7 +23,7 @@ from devices.contract import (
     parse_topic,
 )
 from devices.kinds import spec
-from hub.storage.base import FieldValue, Point
+from hub.storage.base import Point
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +63,9 @@ def decode(
     inventory: Mapping[str, InventoryEntry],
     bounds: ClockBounds,
 ) -> Accepted | Rejected:
-    try:
-        where = parse_topic(topic)
-    except TopicError as exc:
-        return Rejected("bad_topic", str(exc))
+    where = _parse(topic)
+    if isinstance(where, Rejected):
+        return where
     if where.channel not in MEASUREMENT_OF_CHANNEL and where.channel not in (Channel.TELEMETRY, Channel.AVAILABILITY):
         return Rejected("bad_topic", f"channel {where.channel!s} is not a device -> hub channel")
     if len(payload) > MAX_PAYLOAD_BYTES:
@@ -97,6 +96,7 @@ def _json_message(
         message = model.model_validate_json(payload)
     except ValidationError as exc:
         return _rejection(where.channel, exc)
+    # Device messages are flat by contract (scalars only), so the dump is the point's fields as it is.
     data = message.model_dump(exclude_none=True)
     ts = int(data.pop("ts"))
     replaced = not (now_ms - bounds.behind_ms <= ts <= now_ms + bounds.ahead_ms)
@@ -104,16 +104,17 @@ def _json_message(
         data["device_ts"] = ts  # keep what the device said, for the technician
         ts = now_ms
     measurement = MEASUREMENT_OF_CHANNEL.get(where.channel, where.kind.value)
-    point = Point(measurement, where.site, where.device, entry.group, ts, _fields(data))
+    point = Point(measurement, where.site, where.device, entry.group, ts, data)
     return Accepted(where, point, message, replaced)
 
 
-def _fields(data: dict[str, Any]) -> dict[str, FieldValue]:
-    """Store scalar fields as they are; anything nested (none today) as its JSON text."""
-    out: dict[str, FieldValue] = {}
-    for key, value in data.items():
-        out[key] = value if isinstance(value, str | int | float | bool) else str(value)
-    return out
+@lru_cache(maxsize=1 << 17)
+def _parse(topic: str) -> DeviceTopic | Rejected:
+    """Topics repeat (a few per device), so each is parsed and validated once, then looked up."""
+    try:
+        return parse_topic(topic)
+    except TopicError as exc:
+        return Rejected("bad_topic", str(exc))
 
 
 def _rejection(channel: Channel, exc: ValidationError) -> Rejected:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic_core import from_json, to_json
 
 from hub.storage.base import Point
 
@@ -45,6 +46,7 @@ class StoredDeadLetter(DeadLetter):
 
 class Outbox:
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
@@ -55,7 +57,7 @@ class Outbox:
 
     def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter]) -> None:
         """Keep a batch in one transaction: after this returns the batch survives a crash."""
-        rows = [(p.measurement, p.site, p.device, p.group, p.ts_ms, json.dumps(p.fields)) for p in points]
+        rows = [(p.measurement, p.site, p.device, p.group, p.ts_ms, to_json(p.fields).decode()) for p in points]
         letters = [(d.received_ms, d.topic, d.payload[:DEAD_PAYLOAD_CAP], d.reason, d.detail) for d in dead]
         with self._lock:
             self._db.execute("BEGIN")
@@ -80,8 +82,17 @@ class Outbox:
             ).fetchall()
         if not rows:
             return 0, []
-        points = [Point(m, s, d, g, ts, json.loads(f)) for _, m, s, d, g, ts, f in rows]
+        # pydantic-core's JSON codec is several times faster than the json module on these small objects.
+        points = [Point(m, s, d, g, ts, from_json(f)) for _, m, s, d, g, ts, f in rows]
         return int(rows[-1][0]), points
+
+    def batch_end(self, limit: int) -> tuple[int, int]:
+        """(highest id, row count) of the oldest `limit` rows; (0, 0) when empty."""
+        with self._lock:
+            last, count = self._db.execute(
+                "SELECT max(id), count(*) FROM (SELECT id FROM outbox ORDER BY id LIMIT ?)", (limit,)
+            ).fetchone()
+        return int(last or 0), int(count)
 
     def delete_upto(self, last_id: int) -> None:
         with self._lock:

@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from hub.ingest.outbox import DeadLetter, Outbox
 from hub.metrics import HubMetrics
 from hub.storage.base import Point, StoreUnavailable, TelemetryStore
 
 log = logging.getLogger(__name__)
+
+
+
+@runtime_checkable
+class OutboxCopier(Protocol):
+    """A store that can take a batch straight from the outbox file (the embedded SQLite store)."""
+
+    def copy_from_outbox(self, outbox: Path, last_id: int) -> None: ...
+
 
 MIN_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 15.0
@@ -45,6 +57,10 @@ class Writer:
 
     def drain_once(self) -> int:
         """Write one batch; returns how many points the store confirmed (raises StoreUnavailable)."""
+        if isinstance(self._store, OutboxCopier):
+            copied = self._copy(self._store)
+            if copied is not None:
+                return copied
         last_id, points = self._outbox.take(self._batch)
         if not points:
             return 0
@@ -56,6 +72,19 @@ class Writer:
         self._outbox.delete_upto(last_id)
         self._metrics.points_written.add(len(points))
         return len(points)
+
+    def _copy(self, store: OutboxCopier) -> int | None:
+        """The fast path; None when the batch needs the point-by-point path (a row the store refused)."""
+        last_id, count = self._outbox.batch_end(self._batch)
+        if count == 0:
+            return 0
+        try:
+            store.copy_from_outbox(self._outbox.path, last_id)
+        except sqlite3.Error:
+            return None
+        self._outbox.delete_upto(last_id)
+        self._metrics.points_written.add(count)
+        return count
 
     def _quarantine(self, points: Sequence[Point]) -> list[Point]:
         """Write point by point; dead-letter the ones the store refuses as invalid. Returns those written."""

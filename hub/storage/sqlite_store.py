@@ -36,6 +36,13 @@ INSERT INTO points (measurement, device, ts, site, grp, fields) VALUES (?, ?, ?,
 ON CONFLICT DO UPDATE SET fields = json_patch(fields, excluded.fields)
 """
 
+# The embedded fast path: the outbox is SQLite too, so a batch moves with one statement, all in C.
+COPY_FROM_OUTBOX = """
+INSERT INTO points (measurement, device, ts, site, grp, fields)
+SELECT measurement, device, ts, site, grp, CAST(fields AS TEXT) FROM outbox.outbox WHERE id <= ? ORDER BY id
+ON CONFLICT DO UPDATE SET fields = json_patch(fields, excluded.fields)
+"""
+
 # Buckets start at multiples of every_ms since the epoch, as InfluxDB's GROUP BY time() and Flux's
 # aggregateWindow do. Only numeric values count: json_type leaves strings and booleans out of the mean.
 MEAN = """
@@ -72,6 +79,7 @@ class SQLiteStore:
         self._reader = self._connect()
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
+        self._attached: Path | None = None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
@@ -99,6 +107,15 @@ class SQLiteStore:
         rows = [_row(p) for p in points]
         with self._transaction() as conn:
             conn.executemany(UPSERT, rows)
+
+    def copy_from_outbox(self, outbox: Path, last_id: int) -> None:
+        """Copy every outbox row up to `last_id` in one transaction (raises sqlite3.Error on a bad row)."""
+        with self._write_lock:
+            if self._attached != outbox:
+                self._writer.execute("ATTACH DATABASE ? AS outbox", (str(outbox),))  # only ever read
+                self._attached = outbox
+        with self._transaction() as conn:
+            conn.execute(COPY_FROM_OUTBOX, (last_id,))
 
     def query(
         self, measurement: str, device: str, field: str, since_ms: int, until_ms: int, every_ms: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from hub.ingest.pipeline import Ingest, IngestOptions
 from hub.ingest.writer import Writer
 from hub.metrics import HubMetrics
 from hub.registry import Registry
-from hub.storage.base import Point, StoreUnavailable
+from hub.storage.base import Bucket, Point, StoreUnavailable
 from hub.storage.sqlite_store import SQLiteStore
 from tests.hub.sites import small_site
 
@@ -32,6 +33,34 @@ class FlakyStore(SQLiteStore):
         if self.down:
             raise StoreUnavailable("switched off by the test")
         super().write(points)
+
+    def copy_from_outbox(self, outbox: Path, last_id: int) -> None:
+        if self.down:
+            raise StoreUnavailable("switched off by the test")
+        super().copy_from_outbox(outbox, last_id)
+
+
+class PointByPointStore:
+    """A store without the outbox fast path (like the InfluxDB ones) that refuses NaN as they do."""
+
+    name = "picky"
+
+    def __init__(self, inner: SQLiteStore) -> None:
+        self.inner = inner
+
+    def write(self, points: Sequence[Point]) -> None:
+        if any(v != v for p in points for v in p.fields.values() if isinstance(v, float)):
+            raise ValueError("NaN is not storable")
+        self.inner.write(points)
+
+    def query(self, *args: Any) -> list[Bucket]:
+        return self.inner.query(*args)
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
 
 
 class Rig:
@@ -156,10 +185,34 @@ def test_a_failed_outbox_commit_acks_nothing_and_keeps_the_batch(rig: Rig, monke
 
 
 def test_a_point_the_store_refuses_is_dead_lettered_and_does_not_block_the_rest(rig: Rig) -> None:
+    writer = Writer(rig.outbox, PointByPointStore(rig.store), rig.metrics)
     good = Point("light", SITE.id, "den-1", "ngo-1", NOW, {"seq": 1, "power_w": 1.0})
     bad = Point("light", SITE.id, "den-1", "ngo-1", NOW + 1, {"seq": 2, "power_w": float("nan")})  # unstorable
     rig.outbox.commit([good, bad], [])
-    assert rig.writer.drain_once() == 1
+    assert writer.drain_once() == 1
     assert rig.outbox.depth() == 0
     assert rig.store.seqs("light", "den-1") == [1]
     assert [d.reason for d in rig.outbox.dead_letters()] == ["unstorable"]
+
+
+def test_the_embedded_fast_path_and_the_point_by_point_path_store_the_same(rig: Rig, tmp_path: Path) -> None:
+    for seq in range(30):
+        rig.send("den-1", "telemetry", tele(seq))
+    rig.ingest.process_pending()
+    other = SQLiteStore(tmp_path / "other.sqlite3")
+    second_view = Outbox(rig.outbox.path)
+    try:
+        slow = Writer(second_view, PointByPointStore(other), HubMetrics())
+        assert slow.drain_once() == 30  # reads the same outbox rows, leaves them deleted
+        rig.ingest.process_pending()
+        for seq in range(30):
+            rig.send("den-1", "telemetry", tele(seq))
+        rig.ingest.process_pending()
+        assert rig.writer.drain_once() == 30
+        a = rig.store.query("light", "den-1", "power_w", 0, NOW * 2, 60_000)
+        b = other.query("light", "den-1", "power_w", 0, NOW * 2, 60_000)
+        assert a == b and a
+        assert rig.store.seqs("light", "den-1") == other.seqs("light", "den-1") == list(range(30))
+    finally:
+        other.close()
+        second_view.close()
