@@ -27,14 +27,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import figure, wait_for  # noqa: E402
-from devices.contract import ingest_filters  # noqa: E402
-from simulators.load import publish_load  # noqa: E402
-from tests.hub.sites import load_site  # noqa: E402
-from tests.support.hubproc import HubProcess  # noqa: E402
-from tests.support.influxd import InfluxD, start_influxd  # noqa: E402
-from tests.support.mosquitto import Mosquitto, start_mosquitto  # noqa: E402
-from tests.support.sitefile import write_site  # noqa: E402
+from bench.common import figure, wait_for
+from devices.contract import ingest_filters
+from simulators.load import publish_load
+from tests.hub.sites import load_site
+from tests.support.hubproc import HubProcess
+from tests.support.influxd import InfluxD, start_influxd
+from tests.support.mosquitto import Mosquitto, start_mosquitto
+from tests.support.sitefile import write_site
 
 SITE_ID = "bench-site"
 
