@@ -77,6 +77,65 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX audit_user ON audit(user_id, id);
         CREATE INDEX audit_action ON audit(action, id);
     """),
+    # Street lights (hub/lights): schedule rules in the head's order, commands with each light's progress
+    # (JSON), the config last pushed to each light, faults, and energy per light and local day.
+    Migration("lights-001-rules", """
+        CREATE TABLE light_rules (
+            id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            updated_by INTEGER
+        );
+    """),
+    Migration("lights-002-commands", """
+        CREATE TABLE light_commands (
+            id TEXT PRIMARY KEY,
+            created_ms INTEGER NOT NULL,
+            finished_ms INTEGER,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX light_commands_finished ON light_commands(finished_ms);
+    """),
+    Migration("lights-003-configs", """
+        CREATE TABLE light_configs (
+            device TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            pushed_ms INTEGER NOT NULL,
+            until_ms INTEGER NOT NULL
+        );
+    """),
+    Migration("lights-004-faults", """
+        CREATE TABLE light_faults (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            opened_ms INTEGER NOT NULL,
+            seen_ms INTEGER,
+            seen_by INTEGER,
+            closed_ms INTEGER,
+            detail TEXT
+        );
+        CREATE UNIQUE INDEX light_faults_open ON light_faults(kind, subject) WHERE closed_ms IS NULL;
+        CREATE INDEX light_faults_opened ON light_faults(opened_ms);
+    """),
+    Migration("lights-005-energy", """
+        CREATE TABLE light_energy (
+            device TEXT NOT NULL,
+            day TEXT NOT NULL,
+            wh REAL NOT NULL,
+            full_wh REAL NOT NULL,
+            on_ms INTEGER NOT NULL,
+            PRIMARY KEY (device, day)
+        );
+        CREATE TABLE light_meters (
+            device TEXT PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            energy_wh REAL NOT NULL,
+            power_w REAL NOT NULL,
+            level INTEGER NOT NULL
+        );
+    """),
 )
 
 
@@ -96,7 +155,11 @@ class StateDB:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=5000")  # the CLI may write while the hub runs
-        self.applied = migrate(self._conn, migrations)
+        try:
+            self.applied = migrate(self._conn, migrations)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -123,6 +186,11 @@ class StateDB:
         with self._lock:
             row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
             return row
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (None when there is none): counts, single values."""
+        row = self.fetchone(sql, params)
+        return row[0] if row is not None else None
 
     def close(self) -> None:
         with self._lock:

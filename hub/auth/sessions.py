@@ -42,5 +42,4 @@ class SessionStore:
         self.db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
     def count(self, user_id: int) -> int:
-        row = self.db.fetchone("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,))
-        return int(row[0]) if row else 0
+        return int(self.db.scalar("SELECT count(*) FROM sessions WHERE user_id = ?", (user_id,)))

@@ -73,8 +73,7 @@ class UserStore:
         return [user_from_row(r) for r in self.db.fetchall(f"SELECT {COLUMNS} FROM users ORDER BY id")]
 
     def count(self) -> int:
-        row = self.db.fetchone("SELECT count(*) FROM users")
-        return int(row[0]) if row else 0
+        return int(self.db.scalar("SELECT count(*) FROM users"))
 
     def set_disabled(self, user_id: int, disabled: bool) -> None:
         with self.db.transaction() as conn:
