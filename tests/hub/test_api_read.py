@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 
 from devices.contract import topic
 from hub.api.app import create_app
+from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
 from hub.runtime import Hub
 from hub.timeutil import now_ms
+from tests.auth.clients import bearer
 from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
 
@@ -33,6 +35,8 @@ def hub(tmp_path: Path, broker: MemoryBroker) -> Hub:
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
     with TestClient(create_app(lambda: hub)) as c:
+        # Reads are open to every role: a resident's token reaches all of them (metrics: technician).
+        c.headers.update(bearer(hub, Role.RESIDENT))
         yield c
 
 
@@ -85,9 +89,9 @@ def test_telemetry_is_bucketed_from_the_store(client: TestClient, broker: Memory
     assert r.json()["until_ms"] > start
 
 
-def test_healthz_and_metrics(client: TestClient) -> None:
+def test_healthz_and_metrics(client: TestClient, hub: Hub) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json()["broker"]["ok"] is True and r.json()["store"]["ok"] is True
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=bearer(hub, Role.TECHNICIAN)).text
     assert "hamlet_outbox_depth" in text and "hamlet_messages_in_total" in text
