@@ -1,0 +1,91 @@
+"""Every route × {anonymous, resident, technician, head}, called for real on the memory hub.
+
+ADDING A ROUTE? Add a row to MATRIX: who may call it. The test fails until every route of the app is in
+the table, and fails when the app answers differently from the table (anonymous: 401, another role: 403,
+an allowed caller: anything else — 200, 404, 422 all mean "let through").
+"""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from hub.api.access import Role
+from hub.runtime import Hub
+from tests.auth.clients import bearer, user
+from tests.auth.routes import concrete, operations
+
+ANONYMOUS = "anonymous"
+HEAD, TECHNICIAN, RESIDENT = Role.HEAD.value, Role.TECHNICIAN.value, Role.RESIDENT.value
+ROLES = frozenset({HEAD, TECHNICIAN, RESIDENT})
+PUBLIC = ROLES | {ANONYMOUS}
+WHO = (ANONYMOUS, RESIDENT, TECHNICIAN, HEAD)
+
+MATRIX: dict[tuple[str, str], frozenset[str]] = {
+    # the web app shell and the public list
+    ("GET", "/"): PUBLIC,
+    ("GET", "/app/{name:path}"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("POST", "/api/session"): PUBLIC,
+    ("POST", "/api/invites/{code}/accept"): PUBLIC,
+    # everyone logged in
+    ("DELETE", "/api/session"): ROLES,
+    ("GET", "/api/me"): ROLES,
+    ("PATCH", "/api/me"): ROLES,
+    ("GET", "/api/site"): ROLES,
+    ("GET", "/api/home"): ROLES,
+    ("GET", "/api/events"): ROLES,
+    ("GET", "/api/devices"): ROLES,
+    ("GET", "/api/devices/{device}"): ROLES,
+    ("GET", "/api/devices/{device}/telemetry"): ROLES,
+    # the hamlet head: residents
+    ("GET", "/api/users"): frozenset({HEAD}),
+    ("POST", "/api/users/{user_id}/disable"): frozenset({HEAD}),
+    ("POST", "/api/users/{user_id}/enable"): frozenset({HEAD}),
+    ("POST", "/api/invites"): frozenset({HEAD}),
+    # technicians: diagnostics
+    ("GET", "/metrics"): frozenset({TECHNICIAN}),
+    ("GET", "/api/dead-letters"): frozenset({TECHNICIAN}),
+    # head and technicians
+    ("GET", "/api/audit"): frozenset({HEAD, TECHNICIAN}),
+}
+
+
+def expected(allowed: frozenset[str], who: str) -> str:
+    if who in allowed:
+        return "let through"
+    return "401" if who == ANONYMOUS else "403"
+
+
+def observed(status: int) -> str:
+    return str(status) if status in (401, 403) else "let through"
+
+
+def test_every_route_is_in_the_matrix(client: TestClient) -> None:
+    routes = {(method, path) for method, path, _ in operations(client.app)}  # type: ignore[arg-type]
+    missing = sorted(routes - MATRIX.keys())
+    assert not missing, (
+        "routes missing from MATRIX in tests/auth/test_role_matrix.py — add a row saying who may call each:\n"
+        + "\n".join(f"    ({m!r}, {p!r}): ...," for m, p in missing)
+    )
+    gone = sorted(MATRIX.keys() - routes)
+    assert not gone, f"MATRIX lists routes the app no longer has: {gone}"
+
+
+def test_role_matrix(client: TestClient, hub: Hub) -> None:
+    # A resident the head may disable and enable, other than the resident making the calls.
+    target = user(hub, Role.RESIDENT, "+84900000198")
+    wrong = []
+    for method, path, _ in operations(client.app):  # type: ignore[arg-type]
+        allowed = MATRIX.get((method, path))
+        if allowed is None:
+            continue  # reported by test_every_route_is_in_the_matrix
+        url = concrete(path, {"user_id": str(target.id)})
+        for who in WHO:
+            # A fresh token per call: DELETE /api/session ends the session it is called with.
+            headers = {} if who == ANONYMOUS else bearer(hub, Role(who))
+            body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
+            with client.stream(method, url, headers=headers, json=body) as response:
+                got = observed(response.status_code)  # streams (SSE) are closed unread
+            if got != expected(allowed, who):
+                wrong.append(f"{method} {url} as {who}: expected {expected(allowed, who)}, got {got}")
+    assert not wrong, "\n".join(wrong)
