@@ -19,6 +19,7 @@ from hub.ingest.decode import ClockBounds
 from hub.ingest.outbox import Outbox
 from hub.ingest.pipeline import Ingest, IngestOptions
 from hub.ingest.writer import Writer
+from hub.lights.service import Lights
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.settings import Settings
@@ -93,6 +94,8 @@ class Hub:
         # Hub state (users, sessions, invites, audit; later schedules and commands) in data_dir/hub.sqlite3.
         self.state = StateDB(s.data_dir / "hub.sqlite3")
         self.auth = Auth(self.state)
+        self.lights = Lights(self.bus, self.registry, self.state, self.auth.audit)
+        self.ingest.observers.extend(self.lights.observers)
 
     def start(self) -> None:
         if self.broker is not None:
@@ -100,12 +103,14 @@ class Hub:
         self.ingest.start()
         self.writer.start()
         self.bus.start()
+        self.lights.start()
         for companion in self.companions:
             companion.start()
 
     def stop(self) -> None:
         for companion in reversed(self.companions):
             companion.stop()
+        self.lights.stop()
         self.bus.stop()
         self.ingest.stop()
         self.writer.stop()

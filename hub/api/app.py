@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from hub.api import audit, deadletters, devices, events, health, home, session, site, users
+from hub.api import audit, deadletters, devices, events, health, home, lights, session, site, users
 from hub.auth.errors import AuthError
 from hub.runtime import Hub
 from hub.web import router as web
 
 ROUTERS = (
     site.router, devices.router, health.router, home.router, events.router, deadletters.router,
-    web.router, session.router, users.router, audit.router,
+    web.router, session.router, users.router, audit.router, lights.router,
 )
 
 

@@ -47,6 +47,17 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/dead-letters"): frozenset({TECHNICIAN}),
     # head and technicians
     ("GET", "/api/audit"): frozenset({HEAD, TECHNICIAN}),
+    # street lights: everyone reads the schedules; the head and technicians command and write them
+    ("POST", "/api/lights/commands"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/lights/commands/{command_id}"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/lights/schedules"): ROLES,
+    ("GET", "/api/lights/schedules/presets"): ROLES,
+    ("GET", "/api/lights/schedules/preview"): ROLES,
+    ("GET", "/api/lights/schedules/{rule_id}"): ROLES,
+    ("GET", "/api/lights/schedules/sync"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/lights/schedules"): frozenset({HEAD, TECHNICIAN}),
+    ("PUT", "/api/lights/schedules/{rule_id}"): frozenset({HEAD, TECHNICIAN}),
+    ("DELETE", "/api/lights/schedules/{rule_id}"): frozenset({HEAD, TECHNICIAN}),
 }
 
 

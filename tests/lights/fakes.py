@@ -4,13 +4,13 @@ controlled clock, so a test can send a command, let the lights answer and assert
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devices.contract import Channel, Kind, ingest_filters, topic
-from devices.light import LightSet
+from devices.light import LightConfig, LightSet
 from devices.site import Site
 from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
@@ -42,14 +42,16 @@ class FakeLight:
     broker: MemoryBroker
     site: str
     device: str
-    clock: Clock
+    clock: Callable[[], int]
     answers: bool = True
+    echoes_config: bool = True  # reports the retained config's version in its state
     refuses: str | None = None  # an error code: ack ok=false
     state: str = "OFF"
     brightness: int = 100
     mode: str = "schedule"
     seen: list[str] = field(default_factory=list)
     applied: set[str] = field(default_factory=set)
+    config: LightConfig | None = None
     bus: MemoryBus = field(init=False)
     _seq: int = 0
 
@@ -57,6 +59,7 @@ class FakeLight:
         will = (self._topic(Channel.AVAILABILITY), b"offline")
         self.bus = self.broker.client(will=will)
         self.bus.subscribe(self._topic(Channel.SET), self._on_set)
+        self.bus.subscribe(self._topic(Channel.CONFIG), self._on_config)
 
     def online(self) -> None:
         self.bus.start()
@@ -71,7 +74,15 @@ class FakeLight:
         self._send(Channel.ACK, {"command_id": command_id, "ok": ok})
 
     def publish_state(self) -> None:
-        self._send(Channel.STATE, {"state": self.state, "brightness": self.brightness, "mode": self.mode}, True)
+        body: dict[str, object] = {"state": self.state, "brightness": self.brightness, "mode": self.mode}
+        if self.config is not None and self.echoes_config:
+            body["config_version"] = self.config.version
+        self._send(Channel.STATE, body, True)
+
+    def _on_config(self, message: Message) -> None:
+        self.config = LightConfig.model_validate_json(message.payload)
+        if self.bus.connected:
+            self.publish_state()
 
     def _on_set(self, message: Message) -> None:
         command = LightSet.model_validate_json(message.payload)
@@ -92,7 +103,7 @@ class FakeLight:
 
     def _send(self, channel: Channel, body: dict[str, object], retain: bool = False) -> None:
         self._seq += 1
-        payload = json.dumps({"ts": self.clock.now, "seq": self._seq, **body}).encode()
+        payload = json.dumps({"ts": self.clock(), "seq": self._seq, **body}).encode()
         self.bus.publish(self._topic(channel), payload, qos=1, retain=retain)
 
     def _topic(self, channel: Channel) -> str:

@@ -1,0 +1,119 @@
+"""Street lights: commands (head, technician), schedules (read: any role; write: head, technician),
+the week's preview, each light's config sync. Thin: the work is in hub/lights; handlers are plain `def`
+so FastAPI runs them in its threadpool, away from the event loop (SQLite, publishing, sun maths)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, NoReturn
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response
+
+from hub.api.access import ANY_ROLE, Principal, Role, allow
+from hub.api.deps import HubDep
+from hub.lights.command_model import CommandRequest
+from hub.lights.presets import PRESETS
+from hub.lights.rules import Rule, RuleBody
+from hub.lights.schedules import RuleError
+from hub.lights.targets import light_groups
+from hub.lights.views import CommandPublic, ConfigStatusPublic, GroupPreview, PresetPublic
+from hub.runtime import Hub
+from hub.timeutil import now_ms
+
+router = APIRouter(prefix="/api/lights", tags=["lights"])
+
+Operator = Annotated[Principal, allow(Role.HEAD, Role.TECHNICIAN)]
+Anyone = Annotated[Principal, allow(*ANY_ROLE)]
+CommandId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+RuleId = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]
+
+
+@router.post("/commands", status_code=202, response_model=CommandPublic)
+def send_command(body: CommandRequest, hub: HubDep, who: Operator) -> CommandPublic:
+    """Returns at once; follow the roll-up with GET /api/lights/commands/{id}."""
+    try:
+        command = hub.lights.command(body, who)
+    except LookupError as exc:
+        _invalid(["body", "target"], str(exc))
+    return CommandPublic.of(command)
+
+
+@router.get("/commands/{command_id}", response_model=CommandPublic)
+def get_command(command_id: CommandId, hub: HubDep, _: Operator) -> CommandPublic:
+    command = hub.lights.commands.get(command_id)
+    if command is None:
+        raise HTTPException(404, f"command {command_id!r} is unknown")
+    return CommandPublic.of(command, hub.lights.commands.overrides.of_command(command_id))
+
+
+@router.get("/schedules", response_model=list[Rule])
+def list_rules(hub: HubDep, _: Anyone) -> list[Rule]:
+    return hub.lights.schedules.rules()
+
+
+@router.get("/schedules/presets", response_model=list[PresetPublic])
+def presets(_: Anyone) -> list[PresetPublic]:
+    return [PresetPublic.of(p) for p in PRESETS.values()]
+
+
+@router.get("/schedules/preview", response_model=list[GroupPreview])
+def preview(
+    hub: HubDep,
+    _: Anyone,
+    days: Annotated[int, Query(ge=1, le=14)] = 7,
+    group: Annotated[str | None, Query(max_length=32, description="one alley or road; default all")] = None,
+) -> list[GroupPreview]:
+    """What each group of lights will do from now on, step by step, in the site's local time."""
+    service = hub.lights.schedules
+    groups = light_groups(hub.site)
+    if group is not None and group not in groups:
+        raise HTTPException(404, f"group {group!r} has no lights of its own")
+    start = datetime.fromtimestamp(now_ms() / 1000, service.place.tz).replace(second=0, microsecond=0)
+    found = service.timelines(start, start + timedelta(days=days), [group] if group else groups)
+    rules = {r.id: r for r in service.rules()}
+    return [GroupPreview.of(item, rules, service.place.tz) for item in found]
+
+
+@router.get("/schedules/sync", response_model=list[ConfigStatusPublic])
+def config_sync(hub: HubDep, _: Operator) -> list[ConfigStatusPublic]:
+    """Whether each light runs the schedule it was last sent (its state's `config_version`)."""
+    return [ConfigStatusPublic.of(s) for s in hub.lights.schedules.status()]
+
+
+@router.get("/schedules/{rule_id}", response_model=Rule)
+def get_rule(rule_id: RuleId, hub: HubDep, _: Anyone) -> Rule:
+    return _found(hub, rule_id, hub.lights.schedules.get(rule_id))
+
+
+@router.post("/schedules", status_code=201, response_model=Rule)
+def create_rule(body: RuleBody, hub: HubDep, who: Operator) -> Rule:
+    try:
+        return hub.lights.create_rule(body, who)
+    except RuleError as exc:
+        _invalid(["body", exc.field], str(exc))
+
+
+@router.put("/schedules/{rule_id}", response_model=Rule)
+def update_rule(rule_id: RuleId, body: RuleBody, hub: HubDep, who: Operator) -> Rule:
+    try:
+        return _found(hub, rule_id, hub.lights.update_rule(rule_id, body, who))
+    except RuleError as exc:
+        _invalid(["body", exc.field], str(exc))
+
+
+@router.delete("/schedules/{rule_id}", status_code=204)
+def delete_rule(rule_id: RuleId, hub: HubDep, who: Operator) -> Response:
+    if not hub.lights.delete_rule(rule_id, who):
+        raise HTTPException(404, f"schedule rule {rule_id!r} is unknown")
+    return Response(status_code=204)
+
+
+def _found(_hub: Hub, rule_id: str, rule: Rule | None) -> Rule:
+    if rule is None:
+        raise HTTPException(404, f"schedule rule {rule_id!r} is unknown")
+    return rule
+
+
+def _invalid(loc: list[str], message: str) -> NoReturn:
+    """422 in FastAPI's own shape, naming the field."""
+    raise HTTPException(422, [{"loc": loc, "msg": message, "type": "value_error"}])

@@ -1,0 +1,137 @@
+"""The schedules service: rules kept in the state DB, the preview, and each light's retained config.
+
+On every change of rules the lights of the groups it reaches get a new retained `config` (their timeline
+for the coming week); all lights are re-pushed once a day so the week always lies ahead of them. Each light
+echoes the version it runs in its state (`config_version`); `status` shows which disagree.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from devices.contract import Channel, Kind, topic
+from hub.bus.base import Bus
+from hub.lights.configs import ConfigStatus, compare, light_config, push_window
+from hub.lights.rules import Rule, RuleBody
+from hub.lights.schedule import TimelineStep, check_rule, config_steps, timeline
+from hub.lights.state_tables import ConfigLedger, Pushed, RuleTable
+from hub.lights.sun import Place
+from hub.lights.targets import all_lights, groups_reached, known_target, light_groups, rules_for
+from hub.registry import Registry
+from hub.timeutil import now_ms
+
+REPUSH_MS = 86_400_000
+
+
+class RuleError(ValueError):
+    """A rule that cannot be saved; `field` names the part of the body that is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTimeline:
+    group: str
+    name: str
+    lights: int
+    steps: list[TimelineStep]
+
+
+class ScheduleService:
+    def __init__(self, bus: Bus, registry: Registry, rules: RuleTable, ledger: ConfigLedger,
+                 clock: Callable[[], int] = now_ms) -> None:
+        self._bus, self._registry, self._rules, self._ledger, self._clock = bus, registry, rules, ledger, clock
+        self.site = registry.site
+        self.place = Place.of(self.site)
+        self._lock = threading.Lock()  # one push at a time: two edits must not interleave their configs
+        self._last_push_ms: int | None = None
+
+    def rules(self) -> list[Rule]:
+        return self._rules.all()
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self._rules.get(rule_id)
+
+    def create(self, body: RuleBody, by: int | None) -> Rule:
+        now = self._clock()
+        rule = Rule(id=f"r{now:x}{secrets.token_hex(2)}", **body.model_dump())
+        self._check(rule, now)
+        self._rules.put(rule, now, by)
+        self.push(groups_reached(self.site, rule.target))
+        return rule
+
+    def update(self, rule_id: str, body: RuleBody, by: int | None) -> Rule | None:
+        old = self._rules.get(rule_id)
+        if old is None:
+            return None
+        now = self._clock()
+        rule = Rule(id=rule_id, **body.model_dump())
+        self._check(rule, now)
+        self._rules.put(rule, now, by)
+        self.push(set(groups_reached(self.site, old.target)) | set(groups_reached(self.site, rule.target)))
+        return rule
+
+    def delete(self, rule_id: str) -> bool:
+        old = self._rules.get(rule_id)
+        if old is None or not self._rules.delete(rule_id):
+            return False
+        self.push(groups_reached(self.site, old.target))
+        return True
+
+    def timelines(self, start: datetime, end: datetime, groups: Iterable[str] | None = None) -> list[GroupTimeline]:
+        rules = self._rules.all()
+        names = self.site.groups()
+        out = []
+        for group in groups if groups is not None else light_groups(self.site):
+            chosen, scope = rules_for(self.site, group, rules)
+            lights = sum(1 for d in self.site.devices if d.kind == Kind.LIGHT and d.group == group)
+            out.append(GroupTimeline(group, names.get(group, group), lights,
+                                     timeline(chosen, self.place, start, end, scope)))
+        return out
+
+    def push(self, groups: Iterable[str] | None = None) -> int:
+        """Publish the retained config of every light in `groups` (all when None); return how many."""
+        now = self._clock()
+        start, end = push_window(now, self.place)
+        with self._lock:
+            pushed: list[Pushed] = []
+            for item in self.timelines(start, end, groups):
+                config = light_config(config_steps(item.steps))
+                payload = config.model_dump_json().encode()
+                for device in self.site.devices:
+                    if device.kind == Kind.LIGHT and device.group == item.group:
+                        self._bus.publish(topic(self.site.id, Kind.LIGHT, device.id, Channel.CONFIG), payload,
+                                          qos=1, retain=True)
+                        pushed.append(Pushed(device.id, config.version, now, int(end.timestamp() * 1000)))
+            self._ledger.record(pushed)
+            if groups is None:
+                self._last_push_ms = now
+        return len(pushed)
+
+    def tick(self, now: int) -> None:
+        """Re-push every light once a day (and on the first tick after a start)."""
+        if self._bus.connected and (self._last_push_ms is None or now - self._last_push_ms >= REPUSH_MS):
+            self.push()
+
+    def status(self) -> list[ConfigStatus]:
+        reported: dict[str, int | None] = {}
+        for device in all_lights(self.site):
+            live = self._registry.get(device)
+            value = live.state.get("config_version") if live is not None else None
+            reported[device] = value if isinstance(value, int) else None
+        return compare(all_lights(self.site), self._ledger.all(), reported)
+
+    def _check(self, rule: Rule, now: int) -> None:
+        if not known_target(self.site, rule.target):
+            raise RuleError("target", f"{rule.target!r} is not 'all', a road or an alley of the site")
+        start, _ = push_window(now, self.place)
+        try:
+            check_rule(rule, self.place, start.date())
+        except ValueError as exc:
+            raise RuleError("levels", str(exc)) from None

@@ -1,0 +1,105 @@
+"""The lights services together, as the Hub runs them: one tick thread (timeouts, expiry, daily config
+re-push, fault timers, store flushes: all the SQLite work off the event loop), the ingest observers, and
+the audit log of every command and schedule change with who did it and how it ended."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from hub.auth.audit import AuditLog
+from hub.auth.principal import Principal
+from hub.bus.base import Bus
+from hub.ingest.decode import Accepted
+from hub.lights.command_model import CommandRequest, LightCommand
+from hub.lights.commands import CommandService, Who
+from hub.lights.rules import Rule, RuleBody
+from hub.lights.schedules import ScheduleService
+from hub.lights.state_tables import ConfigLedger, RuleTable, SqliteCommandStore
+from hub.registry import Registry
+from hub.statedb import StateDB
+from hub.timeutil import now_ms
+
+log = logging.getLogger(__name__)
+Observer = Callable[[list[Accepted]], None]
+
+
+class Lights:
+    def __init__(self, bus: Bus, registry: Registry, state: StateDB, audit: AuditLog, *,
+                 clock: Callable[[], int] = now_ms, tick_s: float = 1.0) -> None:
+        self._audit, self._clock, self._tick_s = audit, clock, tick_s
+        self._store = SqliteCommandStore(state)
+        self.commands = CommandService(bus, registry, self._store, clock=clock)
+        self.schedules = ScheduleService(bus, registry, RuleTable(state), ConfigLedger(state), clock)
+        self.commands.listeners.append(self._on_command_change)
+        self.observers: list[Observer] = [self.commands.observe]
+        self._who: dict[str, Principal] = {}  # who sent each command still open, for its result's audit line
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lights-tick", daemon=True)
+
+    def start(self) -> None:
+        self.commands.load()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.tick()  # save what changed since the last tick
+
+    def tick(self) -> None:
+        now = self._clock()
+        self.commands.tick(now)
+        self.schedules.tick(now)
+
+    # --- commands ------------------------------------------------------------------------------
+    def command(self, request: CommandRequest, by: Principal) -> LightCommand:
+        """Send a command; LookupError (audited as failed) when the target has no light."""
+        try:
+            command = self.commands.submit(request, Who(by.user_id, by.name))
+        except LookupError as exc:
+            self._audit.record(by, "light.command", request.target.key, "failed", str(exc))
+            raise
+        self._who[command.id] = by
+        self._audit.record(by, "light.command", request.target.key, "ok", f"{command.id}: {_describe(request)}")
+        return command
+
+    def _on_command_change(self, command: LightCommand) -> None:
+        if command.finished_ms is None:
+            return
+        result = command.rollup()
+        by = self._who.pop(command.id, None)
+        actor = None if by is not None else command.by_name  # after a restart: the name it was sent under
+        self._audit.record(by, "light.command.result", command.target.key, "ok" if result.ok else "failed",
+                           f"{command.id}: {result.vi}", actor=actor)
+
+    # --- schedules -----------------------------------------------------------------------------
+    def create_rule(self, body: RuleBody, by: Principal) -> Rule:
+        rule = self.schedules.create(body, by.user_id)
+        self._audit.record(by, "light.schedule.create", f"rule:{rule.id}", "ok", f"{rule.name} → {rule.target}")
+        return rule
+
+    def update_rule(self, rule_id: str, body: RuleBody, by: Principal) -> Rule | None:
+        rule = self.schedules.update(rule_id, body, by.user_id)
+        if rule is not None:
+            self._audit.record(by, "light.schedule.update", f"rule:{rule_id}", "ok", f"{rule.name} → {rule.target}")
+        return rule
+
+    def delete_rule(self, rule_id: str, by: Principal) -> bool:
+        gone = self.schedules.delete(rule_id)
+        if gone:
+            self._audit.record(by, "light.schedule.delete", f"rule:{rule_id}", "ok")
+        return gone
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._tick_s):
+            try:
+                self.tick()
+            except Exception:  # the next tick retries; commands stay in memory meanwhile
+                log.exception("lights tick failed")
+
+
+def _describe(request: CommandRequest) -> str:
+    what = "off" if not request.on else f"on {request.brightness}%" if request.brightness else "on"
+    return f"{what} for {request.for_minutes} min" if request.for_minutes else what

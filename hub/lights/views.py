@@ -1,0 +1,119 @@
+"""What the lights API returns, split from the stored forms: commands with their roll-up, the schedule
+preview in the site's local time (dd/mm/yyyy HH:MM, 24-hour), presets and config sync."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from hub.lights.command_model import LightCommand, Target
+from hub.lights.configs import ConfigStatus
+from hub.lights.overrides import OverridePhase
+from hub.lights.presets import Preset
+from hub.lights.rules import Rule, RuleBody
+from hub.lights.schedules import GroupTimeline
+
+
+class RollupPublic(BaseModel):
+    vi: str
+    en: str
+    done: bool
+    ok: bool
+    total: int
+    counts: dict[str, int]
+
+
+class LightProgressPublic(BaseModel):
+    device: str
+    name: str
+    status: str
+    updated_ms: int
+    attempts: int
+    error: str | None
+    override: OverridePhase | None = None
+
+
+class CommandPublic(BaseModel):
+    id: str
+    created_ms: int
+    expires_ms: int
+    by: str
+    target: Target
+    on: bool
+    brightness: int | None
+    for_minutes: int | None
+    override_until_ms: int | None
+    finished_ms: int | None
+    rollup: RollupPublic
+    lights: list[LightProgressPublic]
+
+    @classmethod
+    def of(cls, c: LightCommand, overrides: dict[str, OverridePhase] | None = None) -> CommandPublic:
+        r = c.rollup()
+        phases = overrides or {}
+        return cls(
+            id=c.id, created_ms=c.created_ms, expires_ms=c.expires_ms, by=c.by_name, target=c.target,
+            on=c.desired.on, brightness=c.desired.brightness, for_minutes=c.desired.for_minutes,
+            override_until_ms=c.override_until_ms, finished_ms=c.finished_ms,
+            rollup=RollupPublic(vi=r.vi, en=r.en, done=r.done, ok=r.ok, total=r.total, counts=r.counts),
+            lights=[LightProgressPublic(device=p.device, name=p.name, status=p.status.value, updated_ms=p.updated_ms,
+                                        attempts=p.attempts, error=p.error, override=phases.get(p.device))
+                    for p in c.lights.values()],
+        )
+
+
+class StepPublic(BaseModel):
+    at_ms: int
+    at_local: str  # "21/06/2026 18:43"
+    brightness: int
+    rule_id: str | None
+    rule_name: str | None
+
+
+class GroupPreview(BaseModel):
+    group: str
+    name: str
+    lights: int
+    steps: list[StepPublic]
+
+    @classmethod
+    def of(cls, item: GroupTimeline, rules: dict[str, Rule], tz: ZoneInfo) -> GroupPreview:
+        steps = [
+            StepPublic(at_ms=s.at_ms, at_local=local_text(s.at_ms, tz), brightness=s.brightness, rule_id=s.rule_id,
+                       rule_name=rules[s.rule_id].name if s.rule_id in rules else None)
+            for s in item.steps
+        ]
+        return cls(group=item.group, name=item.name, lights=item.lights, steps=steps)
+
+
+class PresetPublic(BaseModel):
+    key: str
+    name_vi: str
+    name_en: str
+    describe_vi: str
+    describe_en: str
+    rule: RuleBody
+
+    @classmethod
+    def of(cls, p: Preset) -> PresetPublic:
+        return cls(key=p.key, name_vi=p.name_vi, name_en=p.name_en, describe_vi=p.describe_vi,
+                   describe_en=p.describe_en, rule=p.body)
+
+
+class ConfigStatusPublic(BaseModel):
+    device: str
+    expected_version: int | None
+    reported_version: int | None
+    pushed_ms: int | None
+    in_sync: bool
+
+    @classmethod
+    def of(cls, s: ConfigStatus) -> ConfigStatusPublic:
+        return cls(device=s.device, expected_version=s.expected, reported_version=s.reported,
+                   pushed_ms=s.pushed_ms, in_sync=s.in_sync)
+
+
+def local_text(at_ms: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at_ms / 1000, tz).strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,55 @@
+"""A whole hub (memory bus, real SQLite state) behind the FastAPI app, with scripted lights: for the
+lights API tests. The hub's own threads run, so tests wait for outcomes with `eventually`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from devices.contract import Channel, Kind, topic
+from devices.light import LightConfig
+from devices.site import Site
+from hub.api.app import create_app
+from hub.bus.base import Message
+from hub.bus.memory import MemoryBroker
+from hub.runtime import Hub
+from hub.timeutil import now_ms
+from tests.hub.apphub import memory_hub
+from tests.lights.fakes import FakeLight
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+class AppRig:
+    def __init__(self, hub: Hub, broker: MemoryBroker, client: TestClient, lights: dict[str, FakeLight]) -> None:
+        self.hub, self.broker, self.client, self.lights = hub, broker, client, lights
+
+    def sets(self) -> list[Message]:
+        return self.broker.messages_on(lambda t: t.endswith("/set"))
+
+    def config_of(self, device: str) -> LightConfig | None:
+        found = self.broker.retained.get(topic(self.hub.site.id, Kind.LIGHT, device, Channel.CONFIG))
+        return LightConfig.model_validate_json(found.payload) if found is not None else None
+
+
+@contextmanager
+def app_rig(tmp: Path, site: Site) -> Iterator[AppRig]:
+    broker = MemoryBroker()
+    hub = memory_hub(tmp, site, broker)
+    lights = {d.id: FakeLight(broker, site.id, d.id, now_ms) for d in site.devices if d.kind == Kind.LIGHT}
+    with TestClient(create_app(lambda: hub)) as client:
+        for light in lights.values():
+            light.online()
+        eventually(lambda: all(hub.registry.get(d) is not None and hub.registry.get(d).online  # type: ignore[union-attr]
+                               for d in lights))
+        yield AppRig(hub, broker, client, lights)

@@ -1,0 +1,115 @@
+"""The lights API over a whole hub on the in-memory bus: roles, commands, schedules, preview, sync."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.auth.principal import Role
+from hub.lights.presets import preset_rule
+from tests.auth.clients import bearer
+from tests.lights.apprig import AppRig, app_rig, eventually
+from tests.lights.sites import hamlet
+
+SITE = hamlet()
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[AppRig]:
+    with app_rig(tmp_path, SITE) as r:
+        yield r
+
+
+def test_the_head_turns_an_alley_on_and_reads_the_roll_up(rig: AppRig) -> None:
+    head = bearer(rig.hub, Role.HEAD)
+    sent = rig.client.post("/api/lights/commands", json={"target": {"group": "ngo-3"}, "on": True}, headers=head)
+    assert sent.status_code == 202, sent.text
+    command_id = sent.json()["id"]
+
+    def done() -> bool:
+        return bool(rig.client.get(f"/api/lights/commands/{command_id}", headers=head).json()["rollup"]["done"])
+
+    eventually(done)
+    body = rig.client.get(f"/api/lights/commands/{command_id}", headers=head).json()
+    assert body["rollup"]["vi"] == "Ngõ 3: 12/12 đèn đã bật" and body["rollup"]["en"] == "Ngõ 3: 12/12 lights on"
+    assert {item["status"] for item in body["lights"]} == {"confirmed"}
+    devices = rig.client.get("/api/devices?group=ngo-3", headers=head).json()
+    assert {d["state"]["state"] for d in devices} == {"ON"}  # what the lights said, not what was sent
+    audit = rig.client.get("/api/audit?action=light", headers=head).json()["items"]
+    eventually(lambda: any(e["action"] == "light.command.result"
+                           for e in rig.client.get("/api/audit?action=light", headers=head).json()["items"]))
+    assert any(e["action"] == "light.command" and e["target"] == "group:ngo-3" for e in audit)
+
+
+def test_a_resident_gets_403_and_nothing_is_published(rig: AppRig) -> None:
+    resident = bearer(rig.hub, Role.RESIDENT)
+    before = len(rig.broker.published)
+    refused = rig.client.post("/api/lights/commands", json={"target": {"all": True}, "on": True}, headers=resident)
+    assert refused.status_code == 403
+    rule = preset_rule("theo-mat-troi").model_dump(mode="json")
+    assert rig.client.post("/api/lights/schedules", json=rule, headers=resident).status_code == 403
+    assert rig.sets() == [] and len(rig.broker.published) == before
+    assert rig.client.get("/api/lights/schedules", headers=resident).status_code == 200  # reading is fine
+
+
+def test_bad_targets_and_bodies_name_the_field(rig: AppRig) -> None:
+    head = bearer(rig.hub, Role.HEAD)
+    unknown = rig.client.post("/api/lights/commands", json={"target": {"group": "ngo-9"}, "on": True}, headers=head)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "target"]
+    both = rig.client.post("/api/lights/commands", json={"target": {"all": True, "group": "ngo-3"}, "on": True},
+                           headers=head)
+    assert both.status_code == 422
+    dim_off = rig.client.post("/api/lights/commands", json={"target": {"all": True}, "on": False, "brightness": 5},
+                              headers=head)
+    assert dim_off.status_code == 422 and "brightness" in dim_off.text
+    rule = preset_rule("theo-mat-troi", "ngo-9").model_dump(mode="json")
+    bad = rig.client.post("/api/lights/schedules", json=rule, headers=head)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "target"]
+    assert rig.client.get("/api/lights/commands/nope", headers=head).status_code == 404
+    assert rig.sets() == []
+
+
+def test_a_schedule_reaches_every_light_as_its_retained_config_and_the_lights_agree(rig: AppRig) -> None:
+    tech = bearer(rig.hub, Role.TECHNICIAN)
+    rig.lights["den-3"].echoes_config = False  # an old firmware that does not report its version
+    rule = preset_rule("tiet-kiem-dien", "duong-1").model_dump(mode="json")
+    created = rig.client.post("/api/lights/schedules", json=rule, headers=tech)
+    assert created.status_code == 201, created.text
+    rule_id = created.json()["id"]
+    configs = {d: rig.config_of(d) for d in rig.lights}
+    assert all(c is not None and len(c.steps) >= 7 * 4 for c in configs.values())  # the road takes its alley
+    versions = {c.version for c in configs.values() if c is not None}
+    assert len(versions) == 1  # the same timeline for the road and its alley: the same version
+    eventually(lambda: sum(not s["in_sync"] for s in rig.client.get("/api/lights/schedules/sync",
+                                                                      headers=tech).json()) == 1)
+    sync = {s["device"]: s for s in rig.client.get("/api/lights/schedules/sync", headers=tech).json()}
+    assert not sync["den-3"]["in_sync"] and sync["den-3"]["reported_version"] is None
+
+    assert rig.client.get(f"/api/lights/schedules/{rule_id}", headers=tech).json()["name"] == "Tiết kiệm điện"
+    renamed = {**rule, "name": "Đêm tiết kiệm", "priority": 15}
+    assert rig.client.put(f"/api/lights/schedules/{rule_id}", json=renamed, headers=tech).status_code == 200
+    assert rig.client.delete(f"/api/lights/schedules/{rule_id}", headers=tech).status_code == 204
+    after = rig.config_of("den-1")
+    assert after is not None and {s.brightness for s in after.steps} == {0}  # no rule left: off
+    assert rig.client.delete(f"/api/lights/schedules/{rule_id}", headers=tech).status_code == 404
+
+
+def test_the_preview_shows_each_group_a_week_ahead(rig: AppRig) -> None:
+    head = bearer(rig.hub, Role.HEAD)
+    for key in ("theo-mat-troi", "ram-mung-mot"):
+        body = preset_rule(key).model_dump(mode="json")
+        assert rig.client.post("/api/lights/schedules", json=body, headers=head).status_code == 201
+    resident = bearer(rig.hub, Role.RESIDENT)
+    preview = rig.client.get("/api/lights/schedules/preview?days=7", headers=resident).json()
+    assert {g["group"] for g in preview} == {"ngo-3", "duong-1"}
+    ngo3 = next(g for g in preview if g["group"] == "ngo-3")
+    evenings = [s for s in ngo3["steps"] if s["brightness"] == 100]
+    assert 7 <= len(evenings) <= 8 and ngo3["lights"] == 12
+    assert evenings[0]["rule_name"] in {"Theo mặt trời", "Rằm và Mùng 1"}
+    assert len(evenings[0]["at_local"]) == len("21/06/2026 18:43")
+    one = rig.client.get("/api/lights/schedules/preview?days=1&group=duong-1", headers=resident).json()
+    assert [g["group"] for g in one] == ["duong-1"]
+    presets = rig.client.get("/api/lights/schedules/presets", headers=resident).json()
+    assert {p["name_vi"] for p in presets} >= {"Theo mặt trời", "Tiết kiệm điện"}
