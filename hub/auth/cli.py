@@ -37,10 +37,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     reset.add_argument("--password", help="the password, or - to read it from stdin")
 
 
-def run(args: argparse.Namespace, data_dir: Path, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, data_dir: Path, out: TextIO | None = None) -> int:
     db = StateDB(data_dir / "hub.sqlite3")
     try:
-        return _dispatch(args, Auth(db), out)
+        return _dispatch(args, Auth(db), out or sys.stdout)
     except (PhoneError, ValueError) as exc:
         print(f"hamlet: {exc}", file=sys.stderr)
         return 2
