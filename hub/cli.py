@@ -61,8 +61,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, SiteError, ValueError) as exc:
         print(f"hamlet: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     return _serve(settings, site, demo=args.command == "up")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # amqtt and its state machine narrate every connection at INFO: only their problems are news here.
+    for noisy in ("amqtt", "transitions"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _embedded(settings: Settings, simulate: bool) -> Settings:
