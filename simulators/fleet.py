@@ -1,0 +1,126 @@
+"""Runs the lights and speakers of a Site against a broker: one NetLoop thread, one connection per device.
+
+Each device keeps its own connection because a last will belongs to a connection (availability is the
+contract's last will), but all the connections share one thread and one selector (see netloop.py), so a
+site of a few hundred devices costs one thread and little CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from devices.contract import Kind
+from devices.site import Site
+from simulators.control import ControlServer
+from simulators.device import SimDevice
+from simulators.netloop import NetLoop
+from simulators.registry import SIMULATORS
+
+log = logging.getLogger(__name__)
+
+
+class Fleet:
+    def __init__(self, site: Site, broker_host: str, broker_port: int, *, telemetry_interval_s: float = 10.0,
+                 kinds: Iterable[Kind | str] | None = None, play_s: float = 5.0, slow_ack_s: float = 5.0,
+                 keepalive: int = 30) -> None:
+        self.site = site
+        self.skipped: list[str] = []  # devices of a kind that has no simulator yet (cameras)
+        wanted = {Kind(k) for k in kinds} if kinds is not None else set(Kind)
+        extra: Mapping[Kind, Mapping[str, Any]] = {Kind.SPEAKER: {"play_s": play_s}}
+        self._net = NetLoop(f"fleet-{site.id}")
+        self._devices: dict[str, SimDevice] = {}
+        for device in site.devices:
+            cls = SIMULATORS.get(device.kind)
+            if device.kind not in wanted:
+                continue
+            if cls is None:  # a kind whose simulator is still to come
+                self.skipped.append(device.id)
+                continue
+            self._devices[device.id] = cls(
+                site.id, device.id, self._net, broker_host, broker_port,
+                telemetry_interval_s=telemetry_interval_s, slow_ack_s=slow_ack_s, keepalive=keepalive,
+                **extra.get(device.kind, {}),
+            )
+        self._started = False
+
+    @property
+    def devices(self) -> tuple[SimDevice, ...]:
+        return tuple(self._devices.values())
+
+    def device(self, device_id: str) -> SimDevice:
+        try:
+            return self._devices[device_id]
+        except KeyError:
+            raise KeyError(f"device {device_id!r} is not simulated by this fleet") from None
+
+    def start(self, wait_s: float | None = 10.0) -> bool:
+        """Connect every device; with `wait_s`, wait that long for all to be online, say whether they are."""
+        self._net.start()
+        self._started = True
+        for device in self._devices.values():
+            device.start()
+        return self.wait_online(wait_s) if wait_s is not None else True
+
+    def wait_online(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        return all(d.connected.wait(max(0.0, deadline - time.monotonic())) for d in self._devices.values())
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Each device publishes `offline` retained and disconnects; True when all did within the timeout."""
+        if not self._started:
+            return True
+        self._started = False
+        for device in self._devices.values():
+            device.stop()
+        deadline = time.monotonic() + timeout_s
+        clean = all(d.closed.wait(max(0.0, deadline - time.monotonic())) for d in self._devices.values())
+        if not clean:
+            log.warning("some devices did not disconnect cleanly within %.0f s", timeout_s)
+        self._net.stop()
+        return clean
+
+    def inject(self, device_id: str, fault: str | None) -> None:
+        """Set (or with None clear) a device's fault; see `hamlet-sim faults` for the names."""
+        self.device(device_id).fault = fault
+
+    def set_offline(self, device_id: str, offline: bool) -> None:
+        device = self.device(device_id)
+        if offline:
+            device.go_offline()
+        else:
+            device.come_online()
+
+    def __enter__(self) -> Fleet:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def run_fleet(site: Site, host: str, port: int, stop_event: threading.Event, *,
+              control_path: Path | None = None, **options: Any) -> None:
+    """Run a site's simulated devices until `stop_event` is set (for a demo hub or a test in-process).
+
+    `options` go to Fleet (telemetry_interval_s, kinds, play_s...); with `control_path` the fleet also
+    listens there for fault injection (see simulators/control.py).
+    """
+    fleet = Fleet(site, host, port, **options)
+    server = ControlServer(fleet, control_path) if control_path is not None else None
+    fleet.start(wait_s=None)
+    try:
+        if server is not None:
+            server.start()
+        stop_event.wait()
+    finally:
+        if server is not None:
+            server.stop()
+        fleet.stop()

@@ -1,0 +1,142 @@
+"""A device's own MQTT connection: last will, reconnect with backoff, simulated outages, clean stop.
+
+One connection per device because a last will belongs to a connection: that is what makes the broker flip
+the device's retained availability to `offline` when it vanishes. Timers live here too, since they stop with
+the connection. Everything except the public controls runs on the NetLoop thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any, Final
+
+import paho.mqtt.client as mqtt
+
+from devices.contract import OFFLINE, ONLINE
+from simulators.broker import new_client
+from simulators.netloop import NetLoop, Timer
+
+log = logging.getLogger(__name__)
+RETRY_S: Final = (1.0, 30.0)  # backoff bounds while the broker is unreachable
+
+
+class DeviceLink:
+    def __init__(self, net: NetLoop, client_id: str, host: str, port: int, *, availability: str,
+                 subscriptions: list[str], keepalive: int = 30, clean_session: bool = False) -> None:
+        self.net, self.name = net, client_id
+        self.connected = threading.Event()  # set while the broker has accepted the connection
+        self.closed = threading.Event()  # set once a clean stop has disconnected
+        self.on_online: Callable[[], None] = lambda: None
+        self.on_offline: Callable[[], None] = lambda: None
+        self.on_message: Callable[[str, bytes], None] = lambda topic, payload: None
+        self._availability, self._subscriptions = availability, subscriptions
+        self._timers: dict[str, Timer] = {}
+        self._offline = self._stopping = False
+        self._retry_s = RETRY_S[0]
+        # A persistent session: the broker keeps QoS 1 commands sent while the device is away (they carry an
+        # expiry and an id, so a late or repeated one is refused or de-duplicated, never applied twice).
+        self._client = new_client(client_id, clean_session=clean_session)
+        self._client.will_set(availability, OFFLINE, qos=1, retain=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = lambda client, userdata, msg: self.on_message(msg.topic, bytes(msg.payload))
+        self._client.connect_async(host, port, keepalive)
+
+    @property
+    def usable(self) -> bool:
+        return self._client.is_connected() and not self._stopping
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self._client.publish(topic, payload, qos=1, retain=retain)
+
+    # --- controls: thread-safe ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.net.call_soon(self._start)
+
+    def go_offline(self) -> None:
+        """Drop the connection without a DISCONNECT packet, so the broker publishes the last will."""
+        self.net.call_soon(self._drop)
+
+    def come_online(self) -> None:
+        self.net.call_soon(self._rejoin)
+
+    def stop(self) -> None:
+        """Publish `offline` retained, then disconnect cleanly (no will); `closed` is set when done."""
+        self.net.call_soon(self._shutdown)
+
+    # --- timers: loop thread -----------------------------------------------------------------------
+    def later(self, name: str, delay_s: float, fn: Callable[[], None]) -> None:
+        """Run `fn` once after `delay_s`, replacing the timer of the same name."""
+        self.cancel(name)
+        self._timers[name] = self.net.call_later(delay_s, fn)
+
+    def cancel(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+    # --- lifecycle: loop thread --------------------------------------------------------------------
+    def _start(self) -> None:
+        self.net.attach(self._client)
+        self._connect()
+
+    def _connect(self) -> None:
+        if self._offline or self._stopping:
+            return
+        try:
+            self._client.reconnect()
+        except OSError as err:
+            log.warning("%s: broker unreachable (%s), retry in %.0f s", self.name, err, self._retry_s)
+            self.later("reconnect", self._retry_s, self._connect)
+            self._retry_s = min(self._retry_s * 2, RETRY_S[1])
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.error("%s: broker refused the connection: %s", self.name, reason)
+            return
+        self._retry_s = RETRY_S[0]
+        self.connected.set()
+        # Subscriptions are made here so that a reconnect renews them (design §7).
+        client.subscribe([(sub, 1) for sub in self._subscriptions])
+        client.publish(self._availability, ONLINE, qos=1, retain=True)
+        self.on_online()
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self.connected.clear()
+        self.on_offline()
+        if self._stopping:
+            self._finish()
+        elif not self._offline:
+            log.warning("%s: connection lost (%s), reconnecting", self.name, reason)
+            self.later("reconnect", self._retry_s, self._connect)
+
+    def _drop(self) -> None:
+        self._offline = True
+        self.cancel("reconnect")
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):
+            # shutdown, not close: paho then reads EOF, closes the socket itself and calls on_disconnect,
+            # while the broker sees the TCP connection end without a DISCONNECT and publishes the will.
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def _rejoin(self) -> None:
+        self._offline = False
+        if self._client.socket() is None:
+            self._connect()
+
+    def _shutdown(self) -> None:
+        self._stopping = True
+        for name in list(self._timers):
+            self.cancel(name)
+        if self._client.socket() is None:
+            self._finish()
+            return
+        self._client.publish(self._availability, OFFLINE, qos=1, retain=True)
+        self._client.disconnect()  # on_disconnect -> _finish once the DISCONNECT has been written
+
+    def _finish(self) -> None:
+        self.net.detach(self._client)
+        self.closed.set()
