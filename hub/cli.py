@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "up":
             settings = _embedded(settings, simulate=not args.no_sim)
         site = load_site(settings.site_file)
-    except (SettingsError, SiteError, ValueError) as exc:
+    except (SettingsError, SiteError, ValueError, OSError) as exc:
         print(f"hamlet: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
