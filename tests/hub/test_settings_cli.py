@@ -37,9 +37,9 @@ def test_config_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="HAMLET_HTTP_PROT: unknown setting"):
         load_settings({"HAMLET_CONFIG": str(conf)})
     conf.write_text("http_port = \n")
-    with pytest.raises(SettingsError, match="hamlet.toml"):
+    with pytest.raises(SettingsError, match=r"hamlet\.toml"):
         load_settings({"HAMLET_CONFIG": str(conf)})
-    with pytest.raises(SettingsError, match="missing.toml"):
+    with pytest.raises(SettingsError, match=r"missing\.toml"):
         load_settings({"HAMLET_CONFIG": str(tmp_path / "missing.toml")})
 
 
