@@ -113,7 +113,10 @@ def hub_run(work: Path, broker: Mosquitto, site_file: Path, devices: int, messag
     started = time.monotonic()
     hub.start()
     assert hub.proc is not None
-    landed = (lambda: influx_count(influx)) if influx else (lambda: sqlite_count(work / "telemetry.sqlite3"))
+
+    def landed() -> int:
+        return influx_count(influx) if influx else sqlite_count(work / "telemetry.sqlite3")
+
     done = wait_for(lambda: landed() >= messages, 600, "the hub to land every message", poll=0.25)
     t0 = connected_at(hub.log, started)
     peak = peak_rss_mb(hub.proc.pid)
