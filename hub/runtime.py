@@ -94,7 +94,9 @@ class Hub:
         # Hub state (users, sessions, invites, audit; later schedules and commands) in data_dir/hub.sqlite3.
         self.state = StateDB(s.data_dir / "hub.sqlite3")
         self.auth = Auth(self.state)
-        self.lights = Lights(self.bus, self.registry, self.state, self.auth.audit)
+        self.lights = Lights(self.bus, self.registry, self.state, self.auth.audit,
+                             tariff_vnd_per_kwh=s.lights_tariff_vnd_per_kwh,
+                             offline_hold_ms=s.lights_offline_hold_s * 1000)
         self.ingest.observers.extend(self.lights.observers)
 
     def start(self) -> None:

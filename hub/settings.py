@@ -55,6 +55,11 @@ class Settings(BaseModel):
     max_clock_ahead_s: Annotated[int, Field(ge=0)] = 300
     max_clock_behind_s: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
     simulate: bool = True  # `hamlet up` runs a simulated fleet of the site
+    # Street lights: the electricity tariff energy is costed at (đồng per kWh; EVN's public-lighting retail
+    # price is around 2,000 đ), and how long lights of one power cabinet may take to drop before their
+    # losses count as one power cut (the broker notices each dead light up to 1.5 keepalives late).
+    lights_tariff_vnd_per_kwh: Annotated[float, Field(ge=0, le=100_000)] = 2_000
+    lights_offline_hold_s: Annotated[int, Field(ge=0, le=3600)] = 60
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

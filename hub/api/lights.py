@@ -1,10 +1,12 @@
 """Street lights: commands (head, technician), schedules (read: any role; write: head, technician),
-the week's preview, each light's config sync. Thin: the work is in hub/lights; handlers are plain `def`
-so FastAPI runs them in its threadpool, away from the event loop (SQLite, publishing, sun maths)."""
+the week's preview, each light's config sync, faults (head, technician) and energy (any role).
+
+Thin: the work is in hub/lights. Handlers are plain `def` so FastAPI runs them in its threadpool, away
+from the event loop (SQLite, publishing, sun maths)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, NoReturn
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
@@ -12,11 +14,19 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from hub.api.access import ANY_ROLE, Principal, Role, allow
 from hub.api.deps import HubDep
 from hub.lights.command_model import CommandRequest
+from hub.lights.energy import By, Period
 from hub.lights.presets import PRESETS
 from hub.lights.rules import Rule, RuleBody
 from hub.lights.schedules import RuleError
 from hub.lights.targets import light_groups
-from hub.lights.views import CommandPublic, ConfigStatusPublic, GroupPreview, PresetPublic
+from hub.lights.views import (
+    CommandPublic,
+    ConfigStatusPublic,
+    EnergyReport,
+    FaultPublic,
+    GroupPreview,
+    PresetPublic,
+)
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 
@@ -106,6 +116,45 @@ def delete_rule(rule_id: RuleId, hub: HubDep, who: Operator) -> Response:
     if not hub.lights.delete_rule(rule_id, who):
         raise HTTPException(404, f"schedule rule {rule_id!r} is unknown")
     return Response(status_code=204)
+
+
+@router.get("/faults", response_model=list[FaultPublic])
+def faults(
+    hub: HubDep,
+    _: Operator,
+    open_only: Annotated[bool, Query(alias="open", description="only the faults not closed yet")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[FaultPublic]:
+    """Newest first: lamp failures, relay faults, burning by day, lights offline, power-cabinet losses."""
+    return [FaultPublic.of(f, hub.site) for f in hub.lights.faults.page(open_only=open_only, limit=limit)]
+
+
+@router.post("/faults/{fault_id}/seen", response_model=FaultPublic)
+def see_fault(fault_id: Annotated[int, Path(ge=1, le=2**62)], hub: HubDep, who: Operator) -> FaultPublic:
+    fault = hub.lights.see_fault(fault_id, who)
+    if fault is None:
+        raise HTTPException(404, f"fault {fault_id} is unknown")
+    return FaultPublic.of(fault, hub.site)
+
+
+@router.get("/energy", response_model=EnergyReport)
+def energy(
+    hub: HubDep,
+    _: Anyone,
+    by: Annotated[By, Query(description="light, alley or road")] = "road",
+    period: Annotated[Period, Query(description="day or month")] = "day",
+    since: Annotated[date | None, Query(description="first local date; default 7 days or 12 months back")] = None,
+    until: Annotated[date | None, Query(description="last local date; default today")] = None,
+) -> EnergyReport:
+    """kWh and đồng per light, alley or road and per day or month, with what dimming saved."""
+    today = datetime.fromtimestamp(now_ms() / 1000, hub.lights.schedules.place.tz).date()
+    last = until or today
+    first = since or (last - timedelta(days=6) if period == "day" else date(last.year - 1, last.month, 1))
+    if first > last or (last - first).days > 800:
+        _invalid(["query", "since"], "since must not be after until, and the span at most 800 days")
+    service = hub.lights.energy
+    rows = service.report(by, period, first.isoformat(), last.isoformat())
+    return EnergyReport.of(by, period, first.isoformat(), last.isoformat(), service.tariff, rows)
 
 
 def _found(_hub: Hub, rule_id: str, rule: Rule | None) -> Rule:

@@ -11,7 +11,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from devices.contract import Channel, Kind, topic
 from hub.bus.base import Bus
@@ -19,12 +19,13 @@ from hub.lights.configs import ConfigStatus, compare, light_config, push_window
 from hub.lights.rules import Rule, RuleBody
 from hub.lights.schedule import TimelineStep, check_rule, config_steps, timeline
 from hub.lights.state_tables import ConfigLedger, Pushed, RuleTable
-from hub.lights.sun import Place
+from hub.lights.sun import Place, sun_event
 from hub.lights.targets import all_lights, groups_reached, known_target, light_groups, rules_for
 from hub.registry import Registry
 from hub.timeutil import now_ms
 
 REPUSH_MS = 86_400_000
+DUSK_MARGIN = timedelta(minutes=30)
 
 
 class RuleError(ValueError):
@@ -51,6 +52,8 @@ class ScheduleService:
         self.place = Place.of(self.site)
         self._lock = threading.Lock()  # one push at a time: two edits must not interleave their configs
         self._last_push_ms: int | None = None
+        # group -> (window start, end, steps): what `expected` answers from, dropped on every push
+        self._expected: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
 
     def rules(self) -> list[Rule]:
         return self._rules.all()
@@ -110,6 +113,7 @@ class ScheduleService:
                                           qos=1, retain=True)
                         pushed.append(Pushed(device.id, config.version, now, int(end.timestamp() * 1000)))
             self._ledger.record(pushed)
+            self._expected.clear()
             if groups is None:
                 self._last_push_ms = now
         return len(pushed)
@@ -118,6 +122,24 @@ class ScheduleService:
         """Re-push every light once a day (and on the first tick after a start)."""
         if self._bus.connected and (self._last_push_ms is None or now - self._last_push_ms >= REPUSH_MS):
             self.push()
+
+    def expected(self, group: str, ts_ms: int) -> tuple[int | None, bool]:
+        """What the schedule asks of `group` at `ts_ms` (None when no rule reaches it) and whether it is
+        full daylight then (from 30 minutes after sunrise to 30 minutes before sunset)."""
+        moment = datetime.fromtimestamp(ts_ms / 1000, self.place.tz)
+        day = moment.date()
+        daylight = (sun_event(self.place, day, "sunrise") + DUSK_MARGIN <= moment
+                    <= sun_event(self.place, day, "sunset") - DUSK_MARGIN)
+        with self._lock:
+            cached = self._expected.get(group)
+            if cached is None or not cached[0] <= ts_ms < cached[1]:
+                start, end = push_window(ts_ms, self.place)
+                chosen, scope = rules_for(self.site, group, self._rules.all())
+                steps = config_steps(timeline(chosen, self.place, start, end, scope)) if chosen else []
+                cached = (int(start.timestamp() * 1000), int(end.timestamp() * 1000), steps)
+                self._expected[group] = cached
+        begun = [b for at, b in cached[2] if at <= ts_ms]
+        return (begun[-1] if begun else None), daylight
 
     def status(self) -> list[ConfigStatus]:
         reported: dict[str, int | None] = {}

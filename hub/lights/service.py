@@ -14,6 +14,10 @@ from hub.bus.base import Bus
 from hub.ingest.decode import Accepted
 from hub.lights.command_model import CommandRequest, LightCommand
 from hub.lights.commands import CommandService, Who
+from hub.lights.energy_service import EnergyService, FullPower
+from hub.lights.fault_service import FaultService
+from hub.lights.fault_store import Fault, FaultTable
+from hub.lights.faults import Context
 from hub.lights.rules import Rule, RuleBody
 from hub.lights.schedules import ScheduleService
 from hub.lights.state_tables import ConfigLedger, RuleTable, SqliteCommandStore
@@ -27,13 +31,20 @@ Observer = Callable[[list[Accepted]], None]
 
 class Lights:
     def __init__(self, bus: Bus, registry: Registry, state: StateDB, audit: AuditLog, *,
-                 clock: Callable[[], int] = now_ms, tick_s: float = 1.0) -> None:
+                 clock: Callable[[], int] = now_ms, tick_s: float = 1.0, tariff_vnd_per_kwh: float = 2_000,
+                 offline_hold_ms: int = 60_000) -> None:
         self._audit, self._clock, self._tick_s = audit, clock, tick_s
+        self._site = registry.site
         self._store = SqliteCommandStore(state)
         self.commands = CommandService(bus, registry, self._store, clock=clock)
         self.schedules = ScheduleService(bus, registry, RuleTable(state), ConfigLedger(state), clock)
+        self.full_power = FullPower()
+        self.energy = EnergyService(registry.site, state, self.full_power, tariff_vnd_per_kwh)
+        self.faults = FaultService(registry, FaultTable(state), self._fault_context, clock=clock,
+                                   hold_ms=offline_hold_ms)
         self.commands.listeners.append(self._on_command_change)
-        self.observers: list[Observer] = [self.commands.observe]
+        # Energy first: it learns each light's full power, which the lamp-failure detector then uses.
+        self.observers: list[Observer] = [self.commands.observe, self.energy.observe, self.faults.observe]
         self._who: dict[str, Principal] = {}  # who sent each command still open, for its result's audit line
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lights-tick", daemon=True)
@@ -52,6 +63,20 @@ class Lights:
         now = self._clock()
         self.commands.tick(now)
         self.schedules.tick(now)
+        self.faults.tick(now)
+        self.energy.flush()
+
+    # --- faults --------------------------------------------------------------------------------
+    def see_fault(self, fault_id: int, by: Principal) -> Fault | None:
+        fault = self.faults.see(fault_id, by.user_id)
+        if fault is not None:
+            self._audit.record(by, "light.fault.seen", f"fault:{fault_id}", "ok", f"{fault.kind} {fault.subject}")
+        return fault
+
+    def _fault_context(self, device: str, ts_ms: int) -> Context:
+        light = self._site.device(device)
+        scheduled, daylight = self.schedules.expected(light.group, ts_ms) if light else (None, False)
+        return Context(self.full_power.of(device), scheduled, daylight)
 
     # --- commands ------------------------------------------------------------------------------
     def command(self, request: CommandRequest, by: Principal) -> LightCommand:

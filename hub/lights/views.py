@@ -8,8 +8,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from devices.site import Site
 from hub.lights.command_model import LightCommand, Target
 from hub.lights.configs import ConfigStatus
+from hub.lights.energy import EnergyRow
+from hub.lights.fault_store import Fault
+from hub.lights.faults import TITLES, FaultKind
 from hub.lights.overrides import OverridePhase
 from hub.lights.presets import Preset
 from hub.lights.rules import Rule, RuleBody
@@ -117,3 +121,57 @@ class ConfigStatusPublic(BaseModel):
 
 def local_text(at_ms: int, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(at_ms / 1000, tz).strftime("%d/%m/%Y %H:%M")
+
+
+class FaultPublic(BaseModel):
+    id: int
+    kind: str
+    subject: str  # a light, or a power cabinet
+    subject_name: str
+    vi: str  # "Tủ điện 1: mất điện — 8 đèn mất kết nối"
+    en: str
+    lights: list[str]  # the lights a power loss took down
+    opened_ms: int
+    seen_ms: int | None
+    seen_by: int | None
+    closed_ms: int | None
+
+    @classmethod
+    def of(cls, f: Fault, site: Site) -> FaultPublic:
+        names = {**{c.id: c.name for c in site.cabinets}, **{d.id: d.name for d in site.devices}}
+        subject = names.get(f.subject, f.subject)
+        lights = [str(d) for d in f.detail.get("lights", [])]
+        title_vi, title_en = TITLES[f.kind]
+        if f.kind == FaultKind.POWER_LOSS:
+            vi = f"{subject}: mất điện — {len(lights)} đèn mất kết nối"
+            en = f"{subject}: power lost — {len(lights)} lights offline"
+        else:
+            vi, en = f"{subject}: {title_vi.lower()}", f"{subject}: {title_en.lower()}"
+        return cls(id=f.id, kind=f.kind.value, subject=f.subject, subject_name=subject, vi=vi, en=en, lights=lights,
+                   opened_ms=f.opened_ms, seen_ms=f.seen_ms, seen_by=f.seen_by, closed_ms=f.closed_ms)
+
+
+class EnergyRowPublic(BaseModel):
+    key: str
+    name: str
+    period: str
+    kwh: float
+    full_kwh: float
+    saved_kwh: float
+    cost_vnd: int
+    saved_vnd: int
+    lit_hours: float
+
+
+class EnergyReport(BaseModel):
+    by: str
+    period: str
+    since: str
+    until: str
+    tariff_vnd_per_kwh: float
+    rows: list[EnergyRowPublic]
+
+    @classmethod
+    def of(cls, by: str, period: str, since: str, until: str, tariff: float, rows: list[EnergyRow]) -> EnergyReport:
+        return cls(by=by, period=period, since=since, until=until, tariff_vnd_per_kwh=tariff,
+                   rows=[EnergyRowPublic.model_validate(r, from_attributes=True) for r in rows])

@@ -24,6 +24,7 @@ PARAMS: dict[str, str] = {
     "id": "1",
     "rule_id": "1",
     "command_id": "1",
+    "fault_id": "1",
 }
 
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")

@@ -58,6 +58,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/lights/schedules"): frozenset({HEAD, TECHNICIAN}),
     ("PUT", "/api/lights/schedules/{rule_id}"): frozenset({HEAD, TECHNICIAN}),
     ("DELETE", "/api/lights/schedules/{rule_id}"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/lights/faults"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/lights/faults/{fault_id}/seen"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/lights/energy"): ROLES,
 }
 
 

@@ -73,6 +73,13 @@ class FakeLight:
         """An ack on its own, with no state change behind it."""
         self._send(Channel.ACK, {"command_id": command_id, "ok": ok})
 
+    def telemetry(self, level: int, power_w: float, energy_wh: float = 0.0, ts: int | None = None) -> None:
+        body: dict[str, object] = {"power_w": power_w, "voltage_v": 220.0, "energy_wh": energy_wh, "level": level}
+        self._send(Channel.TELEMETRY, body, ts=ts)
+
+    def event(self, name: str) -> None:
+        self._send(Channel.EVENT, {"event": name})
+
     def publish_state(self) -> None:
         body: dict[str, object] = {"state": self.state, "brightness": self.brightness, "mode": self.mode}
         if self.config is not None and self.echoes_config:
@@ -101,9 +108,9 @@ class FakeLight:
         self._send(Channel.ACK, ack)
         self.publish_state()
 
-    def _send(self, channel: Channel, body: dict[str, object], retain: bool = False) -> None:
+    def _send(self, channel: Channel, body: dict[str, object], retain: bool = False, ts: int | None = None) -> None:
         self._seq += 1
-        payload = json.dumps({"ts": self.clock(), "seq": self._seq, **body}).encode()
+        payload = json.dumps({"ts": self.clock() if ts is None else ts, "seq": self._seq, **body}).encode()
         self.bus.publish(self._topic(channel), payload, qos=1, retain=retain)
 
     def _topic(self, channel: Channel) -> str:

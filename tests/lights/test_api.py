@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,3 +115,41 @@ def test_the_preview_shows_each_group_a_week_ahead(rig: AppRig) -> None:
     assert [g["group"] for g in one] == ["duong-1"]
     presets = rig.client.get("/api/lights/schedules/presets", headers=resident).json()
     assert {p["name_vi"] for p in presets} >= {"Theo mặt trời", "Tiết kiệm điện"}
+
+
+def test_faults_are_listed_for_the_head_and_seen_once(rig: AppRig) -> None:
+    head = bearer(rig.hub, Role.HEAD)
+    for _ in range(2):
+        rig.lights["den-1"].telemetry(100, 0.8)
+
+    def lamp_faults() -> list[dict[str, object]]:
+        found = rig.client.get("/api/lights/faults?open=true", headers=head).json()
+        return [f for f in found if f["kind"] == "lamp_failure"]
+
+    eventually(lambda: len(lamp_faults()) == 1)
+    [fault] = lamp_faults()
+    assert (fault["subject"], fault["vi"], fault["en"]) == ("den-1", "Đèn 1: bóng đèn hỏng", "Đèn 1: lamp failure")
+    seen = rig.client.post(f"/api/lights/faults/{fault['id']}/seen", headers=head).json()
+    assert seen["seen_ms"] is not None and seen["closed_ms"] is None
+    assert rig.client.post("/api/lights/faults/999/seen", headers=head).status_code == 404
+    assert rig.client.get("/api/lights/faults", headers=bearer(rig.hub, Role.RESIDENT)).status_code == 403
+    actions = {e["action"] for e in rig.client.get("/api/audit?action=light", headers=head).json()["items"]}
+    assert "light.fault.seen" in actions
+
+
+def test_energy_per_road_in_kwh_and_dong_for_everyone(rig: AppRig) -> None:
+    noon = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(hour=12, minute=0) - timedelta(days=1)
+    start = int(noon.timestamp() * 1000)  # yesterday noon: the hour cannot straddle a day or a month
+    for i in range(7):  # an hour at 50% on Đường 1's first light: 23 Wh, 45 Wh at full power
+        rig.lights["duong-den-1"].telemetry(50, 23.0, 23.0 / 6 * i, ts=start + i * 600_000)
+    resident = bearer(rig.hub, Role.RESIDENT)
+
+    def road() -> list[dict[str, object]]:
+        body = rig.client.get("/api/lights/energy?by=road&period=month", headers=resident).json()
+        return [r for r in body["rows"] if r["key"] == "duong-1"]
+
+    eventually(lambda: bool(road()) and road()[0]["kwh"] == 0.023)
+    [row] = road()
+    assert (row["name"], row["saved_kwh"], row["cost_vnd"], row["saved_vnd"]) == ("Đường 1", 0.022, 46, 44)
+    bad = rig.client.get("/api/lights/energy?by=street", headers=resident)
+    assert bad.status_code == 422
