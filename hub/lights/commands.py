@@ -44,7 +44,7 @@ class CommandService:
                  confirm_timeout_ms: int = 30_000, keep_ms: int = 3_600_000) -> None:
         self._bus, self._registry, self._store, self._clock = bus, registry, store, clock
         self._site = registry.site
-        self._timeout, self._keep = confirm_timeout_ms, keep_ms
+        self.confirm_timeout_ms, self._keep = confirm_timeout_ms, keep_ms
         self._lock = threading.RLock()
         self._commands: dict[str, LightCommand] = {}
         self._dirty: set[str] = set()
@@ -119,7 +119,7 @@ class CommandService:
     def _due(self, command: LightCommand, now: int) -> Iterable[str]:
         """Time out what got no answer, expire what never left, and pick queued lights that are online."""
         for p in command.lights.values():
-            if p.status in IN_FLIGHT and p.sent_ms is not None and now - p.sent_ms >= self._timeout:
+            if p.status in IN_FLIGHT and p.sent_ms is not None and now - p.sent_ms >= self.confirm_timeout_ms:
                 self._move(command, p, Event.TIMEOUT, now, "no confirmation in time")
             elif p.status == Status.QUEUED and now >= command.expires_ms:
                 self._move(command, p, Event.EXPIRE, now)

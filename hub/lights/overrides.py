@@ -33,7 +33,7 @@ class Override:
 class OverrideWatch:
     def __init__(self, registry: Registry, grace_ms: int = GRACE_MS) -> None:
         self._registry = registry
-        self._grace = grace_ms
+        self.grace_ms = grace_ms
         self._lock = threading.Lock()
         # device -> its latest override: a newer command to the light replaces the older one
         self._by_device: dict[str, Override] = {}
@@ -61,7 +61,7 @@ class OverrideWatch:
         changed = []
         with self._lock:
             for o in self._by_device.values():
-                if o.phase != OverridePhase.ACTIVE or now_ms < o.until_ms + self._grace:
+                if o.phase != OverridePhase.ACTIVE or now_ms < o.until_ms + self.grace_ms:
                     continue
                 live = self._registry.get(o.device)
                 mode = live.state.get("mode") if live is not None else None

@@ -1,0 +1,68 @@
+"""A real hub (MQTT bus, SQLite state and store) on a real mosquitto, with the simulated lights of
+tests.lights.sites.hamlet, behind the FastAPI app: for the lights integration tests and the benchmark's
+smaller cousin. Timeouts are shortened so a test does not wait the production 30 s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from devices.site import Site
+from hub.api.app import create_app
+from hub.auth.principal import Role
+from hub.runtime import Hub, build_hub
+from hub.settings import load_settings
+from simulators.fleet import Fleet
+from tests.auth.clients import bearer
+from tests.lights.apprig import eventually
+from tests.support.mosquitto import Mosquitto
+
+
+@dataclass
+class MqttRig:
+    hub: Hub
+    fleet: Fleet
+    client: TestClient
+    head: dict[str, str]
+
+    def command(self, body: dict[str, object]) -> str:
+        sent = self.client.post("/api/lights/commands", json=body, headers=self.head)
+        assert sent.status_code == 202, sent.text
+        return str(sent.json()["id"])
+
+    def result(self, command_id: str) -> dict[str, object]:
+        body: dict[str, object] = self.client.get(f"/api/lights/commands/{command_id}", headers=self.head).json()
+        return body
+
+    def wait_done(self, command_id: str, timeout: float = 20.0) -> dict[str, object]:
+        eventually(lambda: bool(self.result(command_id)["finished_ms"]), timeout)
+        return self.result(command_id)
+
+
+def sim_fleet(mosquitto: Mosquitto, site: Site) -> Fleet:
+    return Fleet(site, mosquitto.host, mosquitto.port, telemetry_interval_s=0.5, keepalive=5)
+
+
+@contextmanager
+def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2,
+             fleet: Fleet | None = None) -> Iterator[MqttRig]:
+    """The hub runs inside the block; the lights too, unless `fleet` is given (then they outlive it)."""
+    settings = load_settings({}, data_dir=tmp / "hub", mqtt_url=mosquitto.url, simulate=False,
+                             mqtt_client_id="hub-lights", lights_offline_hold_s=hold_s)
+    hub = build_hub(settings, site)
+    hub.lights.commands.confirm_timeout_ms = 3_000
+    hub.lights.commands.overrides.grace_ms = 3_000
+    lights = fleet or sim_fleet(mosquitto, site)
+    with TestClient(create_app(lambda: hub)) as client:
+        assert hub.bus.wait_connected(10)  # type: ignore[attr-defined]
+        assert lights.start(wait_s=10)
+        eventually(lambda: all(live.online for live in hub.registry.all()), 10)
+        try:
+            yield MqttRig(hub, lights, client, bearer(hub, Role.HEAD))
+        finally:
+            if fleet is None:
+                lights.stop()
