@@ -87,16 +87,20 @@ class MqttBus:
             self._client.subscribe(topic_filter, qos)
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> Delivery:
+        # Never hold our lock across paho's publish: paho calls on_publish while holding its own message
+        # lock, and on_publish takes ours, so holding both the other way round deadlocks.
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        delivery = Delivery(mid=info.mid)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_NO_CONN:
+            log.warning("publish to %s failed: %s", topic, mqtt.error_string(info.rc))
         with self._lock:
-            info = self._client.publish(topic, payload, qos=qos, retain=retain)
-            delivery = Delivery(mid=info.mid)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_NO_CONN:
-                log.warning("publish to %s failed: %s", topic, mqtt.error_string(info.rc))
-            if info.mid in self._early:
+            acked_already = info.mid in self._early
+            if acked_already:
                 self._early.discard(info.mid)
-                delivery.set_delivered()
             else:
                 self._deliveries[info.mid] = delivery
+        if acked_already:
+            delivery.set_delivered()  # outside the lock: a callback may publish again
         return delivery
 
     def ack(self, message: Message) -> None:
