@@ -1,0 +1,117 @@
+"""The paho bus against a real mosquitto: manual ack, persistent session, last will, deliveries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from devices.contract import hub_availability_topic
+from hub.bus.base import Message
+from hub.bus.mqtt import MqttBus, MqttOptions
+from tests.support.mosquitto import Mosquitto
+from tests.support.publisher import Publisher
+
+pytestmark = pytest.mark.integration
+SITE = "bus-test"
+
+
+def make_bus(broker: Mosquitto, client_id: str = "bus-under-test", site: str = SITE) -> MqttBus:
+    return MqttBus(MqttOptions(broker.host, broker.port, client_id, hub_availability_topic(site), keepalive=5))
+
+
+class Watcher:
+    """A second client that records what arrives on a filter."""
+
+    def __init__(self, broker: Mosquitto, topic_filter: str) -> None:
+        self.got: list[Message] = []
+        self.bus = make_bus(broker, "watcher", site="watcher-site")
+        self.bus.subscribe(topic_filter, self._got)
+        self.bus.start()
+        assert self.bus.wait_connected(10)
+
+    def _got(self, message: Message) -> None:
+        self.got.append(message)
+        self.bus.ack(message)
+
+
+@pytest.fixture
+def bus(mosquitto: Mosquitto) -> Iterator[MqttBus]:
+    b = make_bus(mosquitto)
+    yield b
+    b.stop()
+
+
+def wait(check: object, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_unacknowledged_messages_come_back_after_a_reconnect(mosquitto: Mosquitto) -> None:
+    received: list[Message] = []
+    first = make_bus(mosquitto)
+    first.subscribe("t/#", received.append)  # never acks
+    first.start()
+    assert first.wait_connected(10)
+    pub = Publisher(mosquitto.host, mosquitto.port, SITE)
+    try:
+        for i in range(5):
+            pub.raw("t/x", f"m{i}".encode())
+        assert wait(lambda: len(received) == 5)
+        first.stop()
+        pub.raw("t/x", b"while-away")  # queued by the broker for the persistent session
+        again: list[Message] = []
+        second = make_bus(mosquitto)
+
+        def take(message: Message) -> None:
+            again.append(message)
+            second.ack(message)
+
+        second.subscribe("t/#", take)
+        second.start()
+        assert wait(lambda: len(again) >= 6)
+        assert sorted(m.payload for m in again) == sorted([b"m0", b"m1", b"m2", b"m3", b"m4", b"while-away"])
+        second.stop()
+    finally:
+        pub.close()
+
+
+def test_availability_is_retained_with_a_last_will(mosquitto: Mosquitto, bus: MqttBus) -> None:
+    bus.start()
+    assert bus.wait_connected(10)
+    watcher = Watcher(mosquitto, hub_availability_topic(SITE))
+    try:
+        assert wait(lambda: [m.payload for m in watcher.got] == [b"online"])
+        sock = bus._client.socket()  # an ungraceful end: the broker must publish the will
+        assert sock is not None
+        sock.close()
+        assert wait(lambda: watcher.got[-1].payload == b"offline", timeout=20)
+    finally:
+        watcher.bus.stop()
+
+
+def test_many_publishes_from_threads_are_all_delivered(bus: MqttBus) -> None:
+    bus.start()
+    assert bus.wait_connected(10)
+    deliveries = []
+    lock = threading.Lock()
+
+    def burst() -> None:
+        for i in range(1500):
+            d = bus.publish("burst/t", str(i).encode(), qos=1)
+            with lock:
+                deliveries.append(d)
+
+    threads = [threading.Thread(target=burst) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(deliveries) == 4500
+    assert all(d.wait(20) for d in deliveries)
