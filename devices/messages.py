@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from devices.contract import ID_PATTERN
 
-# ms since the epoch, UTC; bounded so a wrongly-scaled clock (s or µs) is refused, not misfiled.
+# ms since the epoch, UTC. The upper bound refuses µs/ns clocks; a clock in seconds (or just wrong) passes
+# here and the hub replaces it with the ingest time (hub/ingest/decode.py, ClockBounds), so nothing is lost.
 TimestampMs = Annotated[int, Field(ge=0, le=32_503_680_000_000)]
 Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Percent = Annotated[int, Field(ge=0, le=100)]
