@@ -37,6 +37,7 @@ integration: $(STAMP) system-deps
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/lights.py
 
 soak: bench
 

@@ -112,9 +112,9 @@ class Hub:
     def stop(self) -> None:
         for companion in reversed(self.companions):
             companion.stop()
-        self.lights.stop()
         self.bus.stop()
         self.ingest.stop()
+        self.lights.stop()  # after ingest's last batch: the lights' final tick saves what it brought
         self.writer.stop()
         self.store.close()
         self.outbox.close()

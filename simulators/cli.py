@@ -35,9 +35,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     site = load_site(args.site)
     kinds = [args.only] if args.only else list(simulated_kinds())
     counts = {k: sum(1 for d in site.devices if d.kind == k) for k in kinds}
-    skipped = sum(1 for d in site.devices if SIMULATORS.get(d.kind) is None)
+    skipped = sum(1 for d in site.devices if d.kind not in SIMULATORS)
     print(f"{site.id}: simulating {', '.join(f'{n} {k}' for k, n in counts.items())} on {args.broker.url}"
-          f" (telemetry every {args.interval:g} s; {skipped} without a simulator yet, skipped)")
+          f" (telemetry every {args.interval:g} s" + (f"; {skipped} without a simulator, skipped)" if skipped else ")"))
     if not args.no_control:
         print(f"control socket: {args.control}  (hamlet-sim fault|offline|online --control {args.control} ...)")
     print("Ctrl-C stops: every device publishes offline, then disconnects")
@@ -46,7 +46,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     run_fleet(site, args.broker.host, args.broker.port, stop, kinds=kinds,
               control_path=None if args.no_control else args.control,
-              telemetry_interval_s=args.interval, play_s=args.play_s)
+              telemetry_interval_s=args.interval, play_s=args.play_s, reboot_s=args.reboot_s)
     return 0
 
 
@@ -98,13 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     ctl: dict[str, Any] = {"type": Path, "default": default_control(), "metavar": "PATH",
                            "help": "the running fleet's control socket (default %(default)s)"}
 
-    fleet = sub.add_parser("fleet", help="run a site's lights and speakers until Ctrl-C", epilog=EPILOG)
+    fleet = sub.add_parser("fleet", help="run a site's lights, speakers and cameras until Ctrl-C", epilog=EPILOG)
     fleet.add_argument("--site", type=Path, default=MODEL_SITE, metavar="FILE",
                        help="site inventory TOML (default: the model site, Sơn Vi khu 10)")
     fleet.add_argument("--broker", **broker)
     fleet.add_argument("--interval", type=float, default=10.0, metavar="S", help="telemetry period (default 10)")
     fleet.add_argument("--only", choices=[k.value for k in simulated_kinds()], help="simulate one kind only")
     fleet.add_argument("--play-s", type=float, default=5.0, metavar="S", help="length of a simulated bulletin")
+    fleet.add_argument("--reboot-s", type=float, default=3.0, metavar="S",
+                       help="how long a camera stays offline when told to reboot (default 3)")
     fleet.add_argument("--control", **ctl)
     fleet.add_argument("--no-control", action="store_true", help="do not open a control socket")
     fleet.set_defaults(run=cmd_fleet)

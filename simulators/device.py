@@ -1,8 +1,13 @@
 """A virtual device: the contract's messages around a kind's pure logic, over its own DeviceLink.
 
-The kind's behaviour lives in pure logic classes (light_logic, speaker_logic) that return `Outcome`s; this
-base turns them into contract messages and adds what every kind shares: retained state, periodic telemetry,
-command de-duplication and expiry, the ack faults, and simulated outages.
+The kind's behaviour lives in pure logic classes (light_logic, speaker_logic, camera_logic) that return
+`Outcome`s; this base turns them into contract messages and adds what every kind shares: retained state,
+periodic telemetry, command de-duplication and expiry, the ack faults, simulated outages and power cuts.
+
+Time: every decision (schedule steps, overrides, command expiry, `ts`) reads the device's own clock, a
+callable returning ms since the epoch (`clock=`, the wall clock by default), so a test can run a device on a
+controlled clock. Timers still wait in real time, so a device re-reads its clock at least every
+`clock_check_s`: a clock moved forward (a test's, or NTP stepping a real one) is noticed that soon.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from pydantic import BaseModel, ValidationError
 from devices.contract import Channel, Kind, check_id, device_filters, topic
 from devices.kinds import spec
 from devices.messages import Command
-from simulators.commands import CommandLog, Outcome
+from simulators.commands import NOTHING, CommandLog, Outcome
 from simulators.link import DeviceLink
 from simulators.netloop import NetLoop
-from simulators.stamp import Stamper, now_ms
+from simulators.stamp import Clock, Stamper, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +43,17 @@ class SimDevice(ABC):
 
     def __init__(self, site: str, device: str, net: NetLoop, host: str, port: int, *,
                  telemetry_interval_s: float = 10.0, seq_start: int = 0, keepalive: int = 30,
-                 slow_ack_s: float = 5.0, clean_session: bool = False) -> None:
+                 slow_ack_s: float = 5.0, clean_session: bool = False, clock: Clock = now_ms,
+                 clock_check_s: float = 1.0) -> None:
         self.site, self.device_id = check_id(site, "site"), check_id(device, "device")
         self.telemetry_interval_s, self.slow_ack_s = telemetry_interval_s, slow_ack_s
-        self.stamper = Stamper(seq_start)
+        self.clock, self.clock_check_s = clock, clock_check_s
+        self.stamper = Stamper(seq_start, clock)
         self.commands = CommandLog()
         self.rng = random.Random(f"{site}/{device}")  # reproducible noise per device
         self._models = spec(self.kind).models
         self._fault: str | None = None
+        self._powered, self._net_down = True, False  # the link is up only while both allow it
         self._set_topic, self._config_topic = device_filters(site, self.kind, device)
         self.link = DeviceLink(net, f"sim-{site}-{device}", host, port,
                                availability=self.topic(Channel.AVAILABILITY),
@@ -79,11 +87,23 @@ class SimDevice(ABC):
     def start(self) -> None:
         self.link.start()
 
+    @property
+    def powered(self) -> bool:
+        return self._powered
+
     def go_offline(self) -> None:
-        self.link.go_offline()
+        """A network loss: the connection drops (the broker publishes the will), the device keeps running."""
+        self.link.net.call_soon(self._set_net_down, True)
 
     def come_online(self) -> None:
-        self.link.come_online()
+        self.link.net.call_soon(self._set_net_down, False)
+
+    def power_off(self) -> None:
+        """Mains lost (its power cabinet, a reboot): the device stops and drops off the network at once."""
+        self.link.net.call_soon(self._set_power, False)
+
+    def power_on(self) -> None:
+        self.link.net.call_soon(self._set_power, True)
 
     def stop(self) -> None:
         self.link.stop()
@@ -110,12 +130,46 @@ class SimDevice(ABC):
     @abstractmethod
     def _set_fault(self, fault: str | None, now: int) -> Outcome: ...
 
+    # Optional hooks, loop thread; each returns what to publish (nothing by default).
+    def on_connected(self, now: int) -> Outcome:
+        """Right after the state on every (re)connect: e.g. a camera announces the reboot it just did."""
+        return NOTHING
+
+    def power_lost(self, now: int) -> Outcome:
+        return NOTHING
+
+    def power_restored(self, now: int) -> Outcome:
+        return NOTHING
+
     # --- messages: loop thread ---------------------------------------------------------------------
     def _on_online(self) -> None:
         self._publish(Channel.STATE, self.state_fields(), retain=True)
-        # A random first delay spreads a fleet's telemetry over the interval instead of bursts.
+        self._emit(self.on_connected(self.clock()))
+        # Telemetry at once, so the hub has a recent reading of every device seconds after it connects; then
+        # a random phase spreads a fleet's readings over the interval instead of sending them in bursts.
+        self._publish(Channel.TELEMETRY, self.telemetry_fields(self.clock()))
         self.link.later("telemetry", self.rng.uniform(0, self.telemetry_interval_s), self._telemetry)
         self._reschedule_tick()
+
+    def _set_net_down(self, down: bool) -> None:
+        self._net_down = down
+        self._sync_link()
+
+    def _set_power(self, on: bool) -> None:
+        if on == self._powered:
+            return
+        self._powered = on
+        # Publishing while the power goes is pointless (the link drops right after); the state of a device
+        # that comes back is published on its reconnect.
+        self._emit(self.power_restored(self.clock()) if on else self.power_lost(self.clock()))
+        self._sync_link()
+        self._reschedule_tick()
+
+    def _sync_link(self) -> None:
+        if self._powered and not self._net_down:
+            self.link.rejoin()
+        else:
+            self.link.drop()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         if topic == self._set_topic:
@@ -130,7 +184,7 @@ class SimDevice(ABC):
             self._refuse(payload, err)
             return
         assert isinstance(command, Command)
-        outcome = self.commands.process(command, now_ms(), self.apply)
+        outcome = self.commands.process(command, self.clock(), self.apply)
         self._emit(outcome)
         self._reschedule_tick()
         ack = {"command_id": command.command_id, "ok": outcome.ok, "error": outcome.error, **outcome.ack}
@@ -158,7 +212,7 @@ class SimDevice(ABC):
         self._step(lambda now: self.configure(config, now))
 
     def _step(self, step: Callable[[int], Outcome]) -> None:
-        self._emit(step(now_ms()))
+        self._emit(step(self.clock()))
         self._reschedule_tick()
 
     def _emit(self, outcome: Outcome) -> None:
@@ -168,16 +222,18 @@ class SimDevice(ABC):
             self._publish(Channel.STATE, self.state_fields(), retain=True)
 
     def _telemetry(self) -> None:
-        self._publish(Channel.TELEMETRY, self.telemetry_fields(now_ms()))
+        self._publish(Channel.TELEMETRY, self.telemetry_fields(self.clock()))
         self.link.later("telemetry", self.telemetry_interval_s, self._telemetry)
 
     def _reschedule_tick(self) -> None:
-        now = now_ms()
-        deadline = self.next_deadline(now)
+        now = self.clock()
+        deadline = self.next_deadline(now) if self._powered else None
         if deadline is None:
             self.link.cancel("tick")
         else:
-            self.link.later("tick", (deadline - now) / 1000, lambda: self._step(self.tick))
+            # Never wait longer than clock_check_s: the device clock may move faster than the timer's.
+            delay_s = min(max(deadline - now, 0) / 1000, self.clock_check_s)
+            self.link.later("tick", delay_s, lambda: self._step(self.tick))
 
     def _publish(self, channel: Channel, fields: Mapping[str, object], retain: bool = False) -> None:
         # Nothing is queued while disconnected: a backlog replayed after reconnecting would land after the

@@ -1,4 +1,5 @@
-"""Runs the lights and speakers of a Site against a broker: one NetLoop thread, one connection per device.
+"""Runs the lights, speakers and cameras of a Site against a broker: one NetLoop thread, one connection per
+device.
 
 Each device keeps its own connection because a last will belongs to a connection (availability is the
 contract's last will), but all the connections share one thread and one selector (see netloop.py), so a
@@ -28,11 +29,12 @@ log = logging.getLogger(__name__)
 class Fleet:
     def __init__(self, site: Site, broker_host: str, broker_port: int, *, telemetry_interval_s: float = 10.0,
                  kinds: Iterable[Kind | str] | None = None, play_s: float = 5.0, slow_ack_s: float = 5.0,
-                 keepalive: int = 30) -> None:
+                 keepalive: int = 30, reboot_s: float = 3.0) -> None:
         self.site = site
-        self.skipped: list[str] = []  # devices of a kind that has no simulator yet (cameras)
+        self.skipped: list[str] = []  # devices of a kind that has no simulator
         wanted = {Kind(k) for k in kinds} if kinds is not None else set(Kind)
-        extra: Mapping[Kind, Mapping[str, Any]] = {Kind.SPEAKER: {"play_s": play_s}}
+        extra: Mapping[Kind, Mapping[str, Any]] = {Kind.SPEAKER: {"play_s": play_s},
+                                                   Kind.CAMERA: {"reboot_s": reboot_s}}
         self._net = NetLoop(f"fleet-{site.id}")
         self._devices: dict[str, SimDevice] = {}
         for device in site.devices:

@@ -42,6 +42,7 @@ class DeviceLink:
         self._client.will_set(availability, OFFLINE, qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = lambda client, userdata, mid, codes, props: self.net.gate.leave(self.name)
         self._client.on_message = lambda client, userdata, msg: self.on_message(msg.topic, bytes(msg.payload))
         self._client.connect_async(host, port, keepalive)
 
@@ -58,10 +59,10 @@ class DeviceLink:
 
     def go_offline(self) -> None:
         """Drop the connection without a DISCONNECT packet, so the broker publishes the last will."""
-        self.net.call_soon(self._drop)
+        self.net.call_soon(self.drop)
 
     def come_online(self) -> None:
-        self.net.call_soon(self._rejoin)
+        self.net.call_soon(self.rejoin)
 
     def stop(self) -> None:
         """Publish `offline` retained, then disconnect cleanly (no will); `closed` is set when done."""
@@ -84,11 +85,18 @@ class DeviceLink:
         self._connect()
 
     def _connect(self) -> None:
-        if self._offline or self._stopping:
+        if not self._offline and not self._stopping:
+            self.net.gate.enter(self.name, self._connect_now)
+
+    def _connect_now(self) -> None:
+        # Holds the fleet's connect gate until the SUBACK (or a failure) so devices connect one at a time.
+        if self._offline or self._stopping or self._client.socket() is not None:
+            self.net.gate.leave(self.name)
             return
         try:
             self._client.reconnect()
         except OSError as err:
+            self.net.gate.leave(self.name)
             log.warning("%s: broker unreachable (%s), retry in %.0f s", self.name, err, self._retry_s)
             self.later("reconnect", self._retry_s, self._connect)
             self._retry_s = min(self._retry_s * 2, RETRY_S[1])
@@ -96,6 +104,7 @@ class DeviceLink:
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
             log.error("%s: broker refused the connection: %s", self.name, reason)
+            self.net.gate.leave(self.name)
             return
         self._retry_s = RETRY_S[0]
         self.connected.set()
@@ -106,6 +115,7 @@ class DeviceLink:
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()
+        self.net.gate.leave(self.name)
         self.on_offline()
         if self._stopping:
             self._finish()
@@ -113,7 +123,8 @@ class DeviceLink:
             log.warning("%s: connection lost (%s), reconnecting", self.name, reason)
             self.later("reconnect", self._retry_s, self._connect)
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Loop thread: go_offline's work (a power or network loss), also used by a device's power cut."""
         self._offline = True
         self.cancel("reconnect")
         sock = self._client.socket()
@@ -122,7 +133,8 @@ class DeviceLink:
             # while the broker sees the TCP connection end without a DISCONNECT and publishes the will.
             sock.shutdown(socket.SHUT_RDWR)
 
-    def _rejoin(self) -> None:
+    def rejoin(self) -> None:
+        """Loop thread: come_online's work."""
         self._offline = False
         if self._client.socket() is None:
             self._connect()

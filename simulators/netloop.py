@@ -25,6 +25,8 @@ from typing import Any, TypeVar, cast
 
 import paho.mqtt.client as mqtt
 
+from simulators.gate import ConnectGate
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MISC_EVERY_S = 1.0  # keepalive pings are due in whole seconds; checking each second is enough
@@ -54,6 +56,8 @@ class NetLoop:
         self._running = False
         self._thread: threading.Thread | None = None
         self._next_misc = 0.0
+        # Shared by every connection on this loop, so a fleet connects one device at a time (see gate.py).
+        self.gate = ConnectGate(self.call_later)
 
     # --- thread-safe entry points ------------------------------------------------------------------
     def start(self) -> None:

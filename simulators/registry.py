@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Final
 
 from devices.contract import Kind
+from simulators.camera import CameraSim
 from simulators.device import SimDevice
 from simulators.light import LightSim
 from simulators.speaker import SpeakerSim
 
-# Cameras come later: their slot is here so a fleet knows to skip them rather than fail.
-SIMULATORS: Final[dict[Kind, type[SimDevice] | None]] = {
+# A kind missing here is skipped by a fleet (and said so) rather than failing it.
+SIMULATORS: Final[dict[Kind, type[SimDevice]]] = {
     Kind.LIGHT: LightSim,
     Kind.SPEAKER: SpeakerSim,
-    Kind.CAMERA: None,
+    Kind.CAMERA: CameraSim,
 }
 
 
 def simulated_kinds() -> tuple[Kind, ...]:
-    return tuple(kind for kind, cls in SIMULATORS.items() if cls is not None)
+    return tuple(SIMULATORS)
 
 
 def fault_catalogue() -> dict[Kind, dict[str, str]]:
     """Every fault name a technician can inject, with what it does, per simulated kind."""
-    return {kind: cls.faults() for kind, cls in SIMULATORS.items() if cls is not None}
+    return {kind: cls.faults() for kind, cls in SIMULATORS.items()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+Clock = Callable[[], int]  # a device's clock: ms since the epoch (UTC)
+
 
 def now_ms() -> int:
     """Wall clock in ms since the epoch (UTC), the unit of every `ts` in the contract."""
@@ -19,7 +21,7 @@ class Stamper:
     messages (state, telemetry, ack, event), so the hub can count loss and duplication end to end.
     """
 
-    def __init__(self, seq_start: int = 0, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(self, seq_start: int = 0, clock: Clock = now_ms) -> None:
         self._clock = clock
         self._next_seq = seq_start
         self._last_ts = -1

@@ -50,6 +50,7 @@ class Lights:
         self._thread = threading.Thread(target=self._run, name="lights-tick", daemon=True)
 
     def start(self) -> None:
+        self._store.prune(self._clock())
         self.commands.load()
         self._thread.start()
 

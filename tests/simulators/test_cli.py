@@ -18,7 +18,7 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
 def test_faults_lists_every_fault_per_kind(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["faults"]) == 0
     out = capsys.readouterr().out
-    for name in ("lamp_failure", "relay_stuck", "no_ack", "slow_ack", "amp_fault"):
+    for name in ("lamp_failure", "relay_stuck", "no_ack", "slow_ack", "amp_fault", "stream_lost", "storage_full"):
         assert name in out
 
 

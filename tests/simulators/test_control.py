@@ -36,6 +36,7 @@ def test_apply_request_sets_and_clears_faults(fleet: Fleet) -> None:
         ({"device": "den-01", "offline": "yes"}, "give fault"),
         ({"device": "nope", "fault": None}, "not simulated"),
         ({"device": "den-01", "fault": "amp_fault"}, "unknown for a light"),
+        ({"device": "cam-01", "fault": "relay_stuck"}, "unknown for a camera"),
     ],
 )
 def test_apply_request_answers_what_is_wrong(fleet: Fleet, request_: object, error: str) -> None:
@@ -48,7 +49,7 @@ def test_the_socket_answers_line_by_line_even_a_long_list(fleet: Fleet, tmp_path
     server.start()
     try:
         listed = control.request(server.path, {"list": True})
-        assert len(listed["devices"]) == 302 and listed["devices"][0]["online"] is False
+        assert len(listed["devices"]) == 303 and listed["devices"][0]["online"] is False
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
             raw.connect(str(server.path))
             raw.sendall(b'not json\n{"device": "den-01", "fault": "no_ack"}\n')

@@ -25,7 +25,7 @@ def availability(kind: Kind, device: str) -> str:
 
 
 SIMULATED = [(Kind.LIGHT, "den-01"), (Kind.LIGHT, "den-02"), (Kind.LIGHT, "den-03"),
-             (Kind.SPEAKER, "loa-01"), (Kind.SPEAKER, "loa-02")]
+             (Kind.SPEAKER, "loa-01"), (Kind.SPEAKER, "loa-02"), (Kind.CAMERA, "cam-01")]
 
 
 def retained_availability(mosquitto: Mosquitto, expected: int) -> dict[str, str]:
@@ -36,15 +36,25 @@ def retained_availability(mosquitto: Mosquitto, expected: int) -> dict[str, str]
 
 def test_a_fleet_starts_and_stops_cleanly(mosquitto: Mosquitto, probe: Probe) -> None:
     fleet = Fleet(small_site(), mosquitto.host, mosquitto.port, telemetry_interval_s=0.2)
-    assert fleet.skipped == ["cam-01"]  # no camera simulator yet
+    assert fleet.skipped == []  # every kind has a simulator
     assert fleet.start(wait_s=5)
     try:
-        assert retained_availability(mosquitto, 5) == {availability(k, d): "online" for k, d in SIMULATED}
-        probe.wait_for(lambda m: m.topic.endswith("/telemetry"), count=10)
+        assert retained_availability(mosquitto, 6) == {availability(k, d): "online" for k, d in SIMULATED}
+        probe.wait_for(lambda m: m.topic.endswith("/telemetry"), count=12)
     finally:
         assert fleet.stop()
-    assert retained_availability(mosquitto, 5) == {availability(k, d): "offline" for k, d in SIMULATED}
-    assert not [m for m in probe.messages if "/camera/" in m.topic]
+    assert retained_availability(mosquitto, 6) == {availability(k, d): "offline" for k, d in SIMULATED}
+
+
+def test_every_device_sends_telemetry_right_after_connecting(mosquitto: Mosquitto, probe: Probe) -> None:
+    fleet = Fleet(small_site(lights=20, speakers=4, cameras=4), mosquitto.host, mosquitto.port,
+                  telemetry_interval_s=600)  # an interval no test waits for
+    assert fleet.start(wait_s=5)
+    try:
+        found = probe.wait_for(lambda m: m.topic.endswith("/telemetry"), timeout=3, count=28)
+        assert len({m.topic for m in found}) == 28
+    finally:
+        assert fleet.stop()
 
 
 def test_kinds_limits_what_is_simulated(mosquitto: Mosquitto) -> None:
@@ -63,7 +73,7 @@ def running(mosquitto: Mosquitto, probe: Probe, tmp_path: Path) -> Iterator[Path
                               kwargs={"control_path": path, "telemetry_interval_s": 0.2})
     thread.start()
     try:
-        probe.wait_for(lambda m: m.topic.endswith("/availability") and m.text == "online", count=5)
+        probe.wait_for(lambda m: m.topic.endswith("/availability") and m.text == "online", count=6)
         yield path
     finally:
         stop.set()
@@ -74,9 +84,10 @@ def running(mosquitto: Mosquitto, probe: Probe, tmp_path: Path) -> Iterator[Path
 def test_control_socket_steers_a_running_fleet(running: Path, probe: Probe) -> None:
     listed = control.request(running, {"list": True})
     assert {d["device"] for d in listed["devices"]} == {d for _, d in SIMULATED}
-    assert control.request(running, {"device": "den-02", "fault": "lamp_failure"}) == {"ok": True}
-    probe.wait_for(lambda m: m.topic == topic(SITE, Kind.LIGHT, "den-02", Channel.EVENT)
-                   and m.json()["event"] == "lamp_failure")
+    assert {d["kind"] for d in listed["devices"]} == {"light", "speaker", "camera"}
+    assert control.request(running, {"device": "cam-01", "fault": "stream_lost"}) == {"ok": True}
+    probe.wait_for(lambda m: m.topic == topic(SITE, Kind.CAMERA, "cam-01", Channel.EVENT)
+                   and m.json()["event"] == "stream_lost")
     assert control.request(running, {"device": "loa-01", "offline": True}) == {"ok": True}
     probe.wait_text(availability(Kind.SPEAKER, "loa-01"), "offline")
     assert control.request(running, {"device": "loa-01", "offline": False}) == {"ok": True}

@@ -106,6 +106,17 @@ def test_go_offline_makes_the_broker_publish_the_will_and_come_online_returns(
     retained(mosquitto, Channel.AVAILABILITY, "online")
 
 
+def test_telemetry_goes_out_as_soon_as_the_light_connects(mosquitto: Mosquitto, net: NetLoop, probe: Probe) -> None:
+    slow = LightSim(SITE, "den-02", net, mosquitto.host, mosquitto.port, telemetry_interval_s=600)
+    slow.start()
+    try:
+        first = probe.wait_for(lambda m: m.topic == topic(SITE, Kind.LIGHT, "den-02", Channel.TELEMETRY), 2)
+        assert LightTelemetry.model_validate_json(first[0].payload).power_w == pytest.approx(0.5)
+    finally:
+        slow.stop()
+        assert slow.closed.wait(5)
+
+
 def test_lamp_failure_shows_in_events_and_power(light: LightSim, probe: Probe) -> None:
     send(probe, "on-1", state="ON", brightness=100)
     acks(probe, "on-1")
@@ -132,3 +143,4 @@ def test_ack_faults(light: LightSim, probe: Probe) -> None:
     assert (stuck.ok, stuck.error, stuck.state) == (False, "relay_stuck", "OFF")
     with pytest.raises(ValueError, match="unknown"):
         light.fault = "amp_fault"
+
