@@ -17,7 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Final, Protocol
 
-HOLD_S: Final = 2.0  # a broker that never answers must not stall the others for longer
+HOLD_S: Final = 5.0  # a broker that never answers must not stall the others for longer (under load a
+# SUBACK can take seconds: letting the next device in early would bring the race back)
 
 
 class _Later(Protocol):

@@ -21,6 +21,9 @@ from simulators.netloop import NetLoop, Timer
 
 log = logging.getLogger(__name__)
 RETRY_S: Final = (1.0, 30.0)  # backoff bounds while the broker is unreachable
+# paho gives up on a missing CONNACK only after a whole keepalive (30 s): too long for a device the hub must
+# see within seconds. amqtt sometimes never answers a reconnect whose old session died mid-accept.
+CONNACK_S: Final = 5.0
 
 
 class DeviceLink:
@@ -100,6 +103,13 @@ class DeviceLink:
             log.warning("%s: broker unreachable (%s), retry in %.0f s", self.name, err, self._retry_s)
             self.later("reconnect", self._retry_s, self._connect)
             self._retry_s = min(self._retry_s * 2, RETRY_S[1])
+        else:
+            self.later("connack", CONNACK_S, self._connack_overdue)
+
+    def _connack_overdue(self) -> None:
+        if not self._client.is_connected():
+            log.warning("%s: no CONNACK within %.0f s, reconnecting", self.name, CONNACK_S)
+            self._shut()  # on_disconnect follows, which schedules the retry
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
@@ -107,6 +117,7 @@ class DeviceLink:
             self.net.gate.leave(self.name)
             return
         self._retry_s = RETRY_S[0]
+        self.cancel("connack")
         self.connected.set()
         # Subscriptions are made here so that a reconnect renews them (design §7).
         client.subscribe([(sub, 1) for sub in self._subscriptions])
@@ -127,6 +138,9 @@ class DeviceLink:
         """Loop thread: go_offline's work (a power or network loss), also used by a device's power cut."""
         self._offline = True
         self.cancel("reconnect")
+        self._shut()
+
+    def _shut(self) -> None:
         sock = self._client.socket()
         if isinstance(sock, socket.socket):
             # shutdown, not close: paho then reads EOF, closes the socket itself and calls on_disconnect,
