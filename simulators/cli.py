@@ -1,4 +1,5 @@
-"""`hamlet-sim`: run a site's simulated devices, inject faults into a running fleet, generate load."""
+"""`hamlet-sim`: run a site's simulated devices, inject faults and power cuts into a running fleet, generate
+load."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     print(f"{site.id}: simulating {', '.join(f'{n} {k}' for k, n in counts.items())} on {args.broker.url}"
           f" (telemetry every {args.interval:g} s" + (f"; {skipped} without a simulator, skipped)" if skipped else ")"))
     if not args.no_control:
-        print(f"control socket: {args.control}  (hamlet-sim fault|offline|online --control {args.control} ...)")
+        print(f"control socket: {args.control}  (hamlet-sim fault|offline|online|cabinet --control {args.control} ...)")
     print("Ctrl-C stops: every device publishes offline, then disconnects")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -66,6 +67,8 @@ def cmd_control(args: argparse.Namespace) -> int:
         message = {"device": args.device, "fault": None if args.fault in ("none", "clear") else args.fault}
     elif args.command == "status":
         message = {"list": True}
+    elif args.command == "cabinet":
+        message = {"cabinet": args.cabinet, "power": args.power == "on"}
     else:
         message = {"device": args.device, "offline": args.command == "offline"}
     try:
@@ -76,9 +79,13 @@ def cmd_control(args: argparse.Namespace) -> int:
     if not answer.get("ok"):
         print(f"refused: {answer.get('error')}", file=sys.stderr)
         return 1
+    if "lights" in answer:
+        print(f"{args.cabinet}: power {args.power}, {len(answer['lights'])} lights: {' '.join(answer['lights'])}")
     for device in answer.get("devices", []):
         state = "online " if device["online"] else "offline"
-        print(f"{device['device']:<32} {device['kind']:<8} {state} {device['fault'] or ''}")
+        power = "" if device["powered"] else "no power"
+        cabinet = device["cabinet"] or ""
+        print(f"{device['device']:<32} {device['kind']:<8} {state} {cabinet:<12} {power:<8} {device['fault'] or ''}")
     return 0
 
 
@@ -135,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(run=cmd_control)
     fault.add_argument("--control", **ctl)
     fault.set_defaults(run=cmd_control)
+    cabinet = sub.add_parser("cabinet", help="cut or restore a power cabinet: its lights drop off together")
+    cabinet.add_argument("cabinet", help="a cabinet id of the site (tủ điện), e.g. tu-dien-1")
+    cabinet.add_argument("power", choices=["off", "on"])
+    cabinet.add_argument("--control", **ctl)
+    cabinet.set_defaults(run=cmd_control)
     sub.add_parser("faults", help="list the fault names per kind").set_defaults(run=cmd_faults)
     return parser
 

@@ -8,6 +8,8 @@ JSON object on one line, answered by one line:
     {"device": "den-ngo3-07", "fault": null}             -> clears the fault
     {"device": "den-ngo3-07", "offline": true}           -> drops the connection (the broker sends the will)
     {"device": "den-ngo3-07", "offline": false}          -> reconnects
+    {"cabinet": "tu-dien-2", "power": false}             -> {"ok": true, "lights": [...]}: the cabinet's lights
+                                                            lose mains and drop off together (power true: back)
     {"list": true}                                       -> {"ok": true, "devices": [{"device", "kind", ...}]}
     anything wrong                                       -> {"ok": false, "error": "..."}
 """
@@ -34,7 +36,9 @@ def apply_request(fleet: Fleet, request: object) -> dict[str, Any]:
         return {"ok": False, "error": "a request is a JSON object"}
     try:
         if request.get("list") is True:
-            return {"ok": True, "devices": [_describe(d) for d in fleet.devices]}
+            return {"ok": True, "devices": [_describe(fleet, d) for d in fleet.devices]}
+        if "cabinet" in request:
+            return _cabinet(fleet, request)
         device = request.get("device")
         if not isinstance(device, str):
             return {"ok": False, "error": "device: give the device id as a string"}
@@ -49,9 +53,17 @@ def apply_request(fleet: Fleet, request: object) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _describe(device: Any) -> dict[str, Any]:
+def _cabinet(fleet: Fleet, request: dict[str, Any]) -> dict[str, Any]:
+    cabinet, power = request.get("cabinet"), request.get("power")
+    if not isinstance(cabinet, str) or not isinstance(power, bool):
+        return {"ok": False, "error": "cabinet: give the cabinet id as a string and power true/false"}
+    return {"ok": True, "lights": fleet.set_cabinet_power(cabinet, power)}
+
+
+def _describe(fleet: Fleet, device: Any) -> dict[str, Any]:
     return {"device": device.device_id, "kind": str(device.kind), "fault": device.fault,
-            "online": device.connected.is_set()}
+            "online": device.connected.is_set(), "powered": device.powered,
+            "cabinet": fleet.cabinet_of(device.device_id)}
 
 
 class _Handler(socketserver.StreamRequestHandler):

@@ -3,7 +3,8 @@ device.
 
 Each device keeps its own connection because a last will belongs to a connection (availability is the
 contract's last will), but all the connections share one thread and one selector (see netloop.py), so a
-site of a few hundred devices costs one thread and little CPU.
+site of a few hundred devices costs one thread and little CPU. The site's power cabinets are simulated too:
+cutting one takes every light it feeds off the network at once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simulators.control import ControlServer
 from simulators.device import SimDevice
 from simulators.netloop import NetLoop
 from simulators.registry import SIMULATORS
+from simulators.stamp import Clock, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,10 @@ log = logging.getLogger(__name__)
 class Fleet:
     def __init__(self, site: Site, broker_host: str, broker_port: int, *, telemetry_interval_s: float = 10.0,
                  kinds: Iterable[Kind | str] | None = None, play_s: float = 5.0, slow_ack_s: float = 5.0,
-                 keepalive: int = 30, reboot_s: float = 3.0) -> None:
+                 keepalive: int = 30, reboot_s: float = 3.0, clock: Clock = now_ms,
+                 clock_check_s: float = 1.0) -> None:
+        """`clock` is every device's own clock (ms since the epoch): a test passes a controlled one to move
+        schedules, overrides and command expiry forward; devices re-read it every `clock_check_s`."""
         self.site = site
         self.skipped: list[str] = []  # devices of a kind that has no simulator
         wanted = {Kind(k) for k in kinds} if kinds is not None else set(Kind)
@@ -37,6 +42,7 @@ class Fleet:
                                                    Kind.CAMERA: {"reboot_s": reboot_s}}
         self._net = NetLoop(f"fleet-{site.id}")
         self._devices: dict[str, SimDevice] = {}
+        self._cabinets = {d.id: d.cabinet for d in site.devices if d.cabinet is not None}
         for device in site.devices:
             cls = SIMULATORS.get(device.kind)
             if device.kind not in wanted:
@@ -47,7 +53,7 @@ class Fleet:
             self._devices[device.id] = cls(
                 site.id, device.id, self._net, broker_host, broker_port,
                 telemetry_interval_s=telemetry_interval_s, slow_ack_s=slow_ack_s, keepalive=keepalive,
-                **extra.get(device.kind, {}),
+                clock=clock, clock_check_s=clock_check_s, **extra.get(device.kind, {}),
             )
         self._started = False
 
@@ -92,11 +98,30 @@ class Fleet:
         self.device(device_id).fault = fault
 
     def set_offline(self, device_id: str, offline: bool) -> None:
+        """A network loss (or its end): the device keeps running; the broker publishes its last will."""
         device = self.device(device_id)
         if offline:
             device.go_offline()
         else:
             device.come_online()
+
+    def set_cabinet_power(self, cabinet_id: str, on: bool) -> list[str]:
+        """Cut (or restore) a power cabinet's mains: every light it feeds goes dark and off the network at
+        once, without a DISCONNECT, so the broker publishes each last will; they come back together (within
+        milliseconds: they reconnect one after another, see gate.py). Returns the lights simulated here."""
+        if all(c.id != cabinet_id for c in self.site.cabinets):
+            known = ", ".join(c.id for c in self.site.cabinets) or "none"
+            raise KeyError(f"cabinet {cabinet_id!r} is not in site {self.site.id} (cabinets: {known})")
+        fed = [self._devices[d.id] for d in self.site.fed_by(cabinet_id) if d.id in self._devices]
+        for device in fed:
+            if on:
+                device.power_on()
+            else:
+                device.power_off()
+        return [d.device_id for d in fed]
+
+    def cabinet_of(self, device_id: str) -> str | None:
+        return self._cabinets.get(device_id)
 
     def __enter__(self) -> Fleet:
         self.start()

@@ -1,4 +1,5 @@
-"""A simulated street light: LightLogic (pure) behind a SimDevice connection."""
+"""A simulated street light: LightLogic (pure) behind a SimDevice connection; fed by a power cabinet, it can
+lose its mains (Fleet.set_cabinet_power), and it runs its retained schedule on its own clock."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ class LightSim(SimDevice):
 
     def next_deadline(self, now: int) -> int | None:
         return self.logic.next_deadline(now)
+
+    def power_lost(self, now: int) -> Outcome:
+        return self.logic.power_lost(now)
+
+    def power_restored(self, now: int) -> Outcome:
+        return self.logic.power_restored(now)
 
     def _set_fault(self, fault: str | None, now: int) -> Outcome:
         return self.logic.set_fault(fault, now)

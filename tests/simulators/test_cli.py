@@ -7,7 +7,9 @@ import pytest
 from simulators.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["fleet"], ["load"], ["fault"], ["offline"], ["online"], ["status"]])
+@pytest.mark.parametrize(
+    "command", [[], ["fleet"], ["load"], ["fault"], ["offline"], ["online"], ["status"], ["cabinet"]]
+)
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])

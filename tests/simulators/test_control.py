@@ -37,6 +37,9 @@ def test_apply_request_sets_and_clears_faults(fleet: Fleet) -> None:
         ({"device": "nope", "fault": None}, "not simulated"),
         ({"device": "den-01", "fault": "amp_fault"}, "unknown for a light"),
         ({"device": "cam-01", "fault": "relay_stuck"}, "unknown for a camera"),
+        ({"cabinet": 3, "power": True}, "cabinet"),
+        ({"cabinet": "tu-1"}, "power true/false"),
+        ({"cabinet": "tu-1", "power": False}, "not in site test-khu (cabinets: none)"),
     ],
 )
 def test_apply_request_answers_what_is_wrong(fleet: Fleet, request_: object, error: str) -> None:
@@ -71,3 +74,12 @@ def test_a_stale_socket_file_is_replaced_and_a_live_one_is_not(fleet: Fleet, tmp
             control.ControlServer(fleet, path)
     finally:
         first.stop()
+
+
+def test_a_cabinet_request_on_a_site_with_cabinets_names_the_lights_it_cut() -> None:
+    fleet = Fleet(small_site(lights=4, cabinets=2), "127.0.0.1", 1)
+    try:
+        assert control.apply_request(fleet, {"cabinet": "tu-2", "power": False}) == {
+            "ok": True, "lights": ["den-02", "den-04"]}
+    finally:
+        fleet.stop()

@@ -144,3 +144,20 @@ def test_ack_faults(light: LightSim, probe: Probe) -> None:
     with pytest.raises(ValueError, match="unknown"):
         light.fault = "amp_fault"
 
+
+def test_a_stuck_relay_reports_the_actual_state_and_keeps_drawing_when_told_off(light: LightSim, probe: Probe) -> None:
+    send(probe, "on-1", state="ON", brightness=100)
+    acks(probe, "on-1")
+    light.fault = "relay_stuck"
+    send(probe, "off-1", state="OFF")
+    stuck = acks(probe, "off-1")[0]
+    assert (stuck.ok, stuck.error, stuck.state) == (False, "relay_stuck", "ON")
+    probe.wait_for(lambda m: m.topic == t(Channel.EVENT) and m.json()["event"] == "relay_fault")
+    state = LightState.model_validate_json(probe.on(t(Channel.STATE))[-1].payload)
+    assert (state.state, state.mode) == ("ON", "manual")  # actual: still lit, so the app shows it on
+    # The hub's relay-fault detector: commanded level 0, but the lamp draws power.
+    probe.wait_for(lambda m: m.topic == t(Channel.TELEMETRY) and m.json()["level"] == 0
+                   and m.json()["power_w"] > 40)
+    light.fault = None
+    probe.wait_for(lambda m: m.topic == t(Channel.EVENT) and m.json()["event"] == "restored")
+    probe.wait_for(lambda m: m.topic == t(Channel.STATE) and m.json()["state"] == "OFF")
