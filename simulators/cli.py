@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     fault.set_defaults(run=cmd_control)
     cabinet = sub.add_parser("cabinet", help="cut or restore a power cabinet: its lights drop off together")
     cabinet.add_argument("cabinet", help="a cabinet id of the site (tủ điện), e.g. tu-dien-1")
-    cabinet.add_argument("power", choices=["off", "on"])
+    cabinet.add_argument("power", choices=["off", "on"], help="off: the mains is cut; on: it is back")
     cabinet.add_argument("--control", **ctl)
     cabinet.set_defaults(run=cmd_control)
     sub.add_parser("faults", help="list the fault names per kind").set_defaults(run=cmd_faults)

@@ -1,5 +1,6 @@
 """Lights on their own clock against a real mosquitto, with no hub connected: the retained schedule switches
-them at sunset, and an override ends on the light's clock and hands back to the schedule.
+them at sunset, lights whose cabinet was cut across sunset come back on, and an override ends on the
+light's clock and hands back to the schedule.
 
 The clock is a ControlledClock given to Fleet(clock=...): the test moves it past sunset in one step, the
 lights notice within clock_check_s and publish their new state.
@@ -76,7 +77,7 @@ def clock() -> ControlledClock:
 
 @pytest.fixture
 def fleet(mosquitto: Mosquitto, probe: Probe, clock: ControlledClock) -> Iterator[Fleet]:
-    running = Fleet(small_site(lights=2, speakers=0, cameras=0), mosquitto.host, mosquitto.port,
+    running = Fleet(small_site(lights=2, speakers=0, cameras=0, cabinets=1), mosquitto.host, mosquitto.port,
                     telemetry_interval_s=60, clock=clock, clock_check_s=0.05)
     yield running
     running.stop()
@@ -102,6 +103,24 @@ def test_with_the_hub_gone_the_lights_switch_on_at_sunset_by_their_own_clock(
     clock.set(SUNRISE + 1_000)
     for device in LIGHTS:
         probe.wait_for(state_of(device, state="OFF", mode="schedule"))
+
+
+def test_lights_whose_cabinet_comes_back_after_sunset_come_back_on(
+    mosquitto: Mosquitto, probe: Probe, fleet: Fleet, clock: ControlledClock
+) -> None:
+    as_the_hub_then_gone(mosquitto, LightConfig(version=2, steps=[ScheduleStep(at=SUNSET, brightness=100)]))
+    assert fleet.start(wait_s=5)
+    for device in LIGHTS:
+        probe.wait_for(state_of(device, state="OFF", config_version=2))
+    assert fleet.set_cabinet_power("tu-1", False) == list(LIGHTS)
+    for device in LIGHTS:
+        probe.wait_text(t(device, Channel.AVAILABILITY), "offline")
+    clock.set(SUNSET + 60_000)  # sunset passes during the power cut: a dead controller switches nothing
+    time.sleep(0.3)
+    assert not [m for m in probe.messages if m.topic.endswith("/state") and m.json()["state"] == "ON"]
+    fleet.set_cabinet_power("tu-1", True)
+    for device in LIGHTS:  # back together, straight into what the schedule says now
+        probe.wait_for(state_of(device, state="ON", brightness=100, mode="schedule", config_version=2))
 
 
 def test_an_override_ends_on_the_lights_clock_and_the_schedule_resumes(
