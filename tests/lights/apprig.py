@@ -22,7 +22,7 @@ from tests.hub.apphub import memory_hub
 from tests.lights.fakes import FakeLight
 
 
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
@@ -36,6 +36,10 @@ class AppRig:
 
     def sets(self) -> list[Message]:
         return self.broker.messages_on(lambda t: t.endswith("/set"))
+
+    def to_lights(self) -> int:
+        """How many commands and configs the hub has published so far."""
+        return len(self.broker.messages_on(lambda t: t.endswith(("/set", "/config"))))
 
     def config_of(self, device: str) -> LightConfig | None:
         found = self.broker.retained.get(topic(self.hub.site.id, Kind.LIGHT, device, Channel.CONFIG))
@@ -52,4 +56,6 @@ def app_rig(tmp: Path, site: Site) -> Iterator[AppRig]:
             light.online()
         eventually(lambda: all(hub.registry.get(d) is not None and hub.registry.get(d).online  # type: ignore[union-attr]
                                for d in lights))
-        yield AppRig(hub, broker, client, lights)
+        rig = AppRig(hub, broker, client, lights)
+        eventually(lambda: all(rig.config_of(d) is not None for d in lights))  # the start-up push is done
+        yield rig
