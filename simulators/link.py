@@ -7,6 +7,7 @@ the connection. Everything except the public controls runs on the NetLoop thread
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -30,7 +31,10 @@ class DeviceLink:
     def __init__(self, net: NetLoop, client_id: str, host: str, port: int, *, availability: str,
                  subscriptions: list[str], keepalive: int = 30, clean_session: bool = False) -> None:
         self.net, self.name = net, client_id
-        self.connected = threading.Event()  # set while the broker has accepted the connection
+        # Set once the broker has acknowledged the retained `online` (not at CONNACK): "online" then means
+        # what a subscriber arriving now will see. Cleared when the connection drops.
+        self.connected = threading.Event()
+        self._online_mid: int | None = None
         self.closed = threading.Event()  # set once a clean stop has disconnected
         self.on_online: Callable[[], None] = lambda: None
         self.on_offline: Callable[[], None] = lambda: None
@@ -46,6 +50,7 @@ class DeviceLink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = lambda client, userdata, mid, codes, props: self.net.gate.leave(self.name)
+        self._client.on_publish = self._on_publish
         self._client.on_message = lambda client, userdata, msg: self.on_message(msg.topic, bytes(msg.payload))
         self._client.connect_async(host, port, keepalive)
 
@@ -118,14 +123,18 @@ class DeviceLink:
             return
         self._retry_s = RETRY_S[0]
         self.cancel("connack")
-        self.connected.set()
         # Subscriptions are made here so that a reconnect renews them (design §7).
         client.subscribe([(sub, 1) for sub in self._subscriptions])
-        client.publish(self._availability, ONLINE, qos=1, retain=True)
+        self._online_mid = client.publish(self._availability, ONLINE, qos=1, retain=True).mid
         self.on_online()
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+        if mid == self._online_mid and client.is_connected():
+            self.connected.set()
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()
+        self._online_mid = None
         self.net.gate.leave(self.name)
         self.on_offline()
         if self._stopping:
@@ -137,6 +146,7 @@ class DeviceLink:
     def drop(self) -> None:
         """Loop thread: go_offline's work (a power or network loss), also used by a device's power cut."""
         self._offline = True
+        self.connected.clear()  # offline from now on, not from when paho gets round to reading the EOF
         self.cancel("reconnect")
         self._shut()
 
@@ -145,7 +155,9 @@ class DeviceLink:
         if isinstance(sock, socket.socket):
             # shutdown, not close: paho then reads EOF, closes the socket itself and calls on_disconnect,
             # while the broker sees the TCP connection end without a DISCONNECT and publishes the will.
-            sock.shutdown(socket.SHUT_RDWR)
+            # A second cause (the power going while the network is already down) may find it shut: fine.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def rejoin(self) -> None:
         """Loop thread: come_online's work."""
