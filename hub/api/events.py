@@ -2,7 +2,7 @@
 
 Events (small JSON, for phones on weak 4G):
   event: health   data: {"broker": true, "store": true}      first on every stream, then on each change
-  event: devices  data: [{"id": "den-1", "online": false, "state": {...}}, ...]   only what changed
+  event: devices  data: [{"id": "den-1", "online": false, "state": {...}, "seen": ms}, ...]  what changed
 
 The registry calls its listeners on the ingest thread. That thread must never wait on a browser, so the
 listener only notes the device in a pending map and, once per batch, hands over to the event loop with
@@ -110,7 +110,7 @@ class LiveFeed:
             view = self._view(live, now)
             if self._seen.get(live.id) != view:
                 self._seen[live.id] = view
-                changed.append({"id": live.id, "online": view[0], "state": view[1]})
+                changed.append({"id": live.id, "online": view[0], "state": view[1], "seen": live.last_seen_ms})
         if changed:
             self._publish(ServerSentEvent(event="devices", raw_data=_compact(changed)))
 
