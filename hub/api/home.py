@@ -13,21 +13,24 @@ from devices.contract import Kind
 from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
 from hub.registry import DeviceLive
+from hub.runtime import Hub
 from hub.timeutil import now_ms
+
+MAX_FAULTS = 20_000  # more open faults than devices cannot be: a bound, not a page
 
 router = APIRouter(prefix="/api/home", tags=["home"], dependencies=[allow(*ANY_ROLE)])
 
 
 class HomeSummary(BaseModel):
+    site_name: str
     lights_on: int
     lights_total: int
     devices_offline: int
     devices_total: int
     cameras_ok: int
     cameras_total: int
-    # None until the services that know them exist (faults: the lights issue; bulletins: broadcasts).
-    faults: int | None = None
-    next_bulletin: str | None = None
+    faults: int  # devices with an open fault (a power-cabinet loss counts each light it took down)
+    next_bulletin: str | None = None  # None until the broadcasts service exists
     broker_ok: bool
     store_ok: bool
 
@@ -47,11 +50,22 @@ def home(hub: HubDep) -> HomeSummary:
             cameras += 1
             cameras_ok += _camera_ok(live, online)
     return HomeSummary(
-        lights_on=lights_on, lights_total=lights, devices_offline=offline, devices_total=total,
-        cameras_ok=cameras_ok, cameras_total=cameras, broker_ok=hub.bus.connected, store_ok=hub.writer.store_ok,
+        site_name=hub.site.name, lights_on=lights_on, lights_total=lights, devices_offline=offline, devices_total=total,
+        cameras_ok=cameras_ok, cameras_total=cameras, faults=len(_devices_in_fault(hub)),
+        broker_ok=hub.bus.connected, store_ok=hub.writer.store_ok,
     )
 
 
 def _camera_ok(live: DeviceLive, online: bool) -> bool:
     """A camera is ok when it is online and does not report its stream as broken."""
     return online and live.state.get("stream_ok", True) is not False
+
+
+def _devices_in_fault(hub: Hub) -> set[str]:
+    """Open faults name a light, or a power cabinet with the lights it took down in `detail["lights"]`."""
+    devices: set[str] = set()
+    for fault in hub.lights.faults.page(open_only=True, limit=MAX_FAULTS):
+        if hub.registry.get(fault.subject) is not None:
+            devices.add(fault.subject)
+        devices.update(str(d) for d in fault.detail.get("lights", []))
+    return devices
