@@ -1,0 +1,163 @@
+// Every string the app shows, Vietnamese first (the hamlet's own words, see the glossary), then English.
+// A string shown without passing through t() is a bug: the browser test switches the language and checks
+// that no Vietnamese text is left on the page apart from proper names.
+
+const vi = {
+  app_name: 'Khu dân cư thông minh',
+  lang_name: 'Tiếng Việt',
+  lang_switch: 'Đổi ngôn ngữ sang tiếng Anh',
+  loading: 'Đang tải…',
+  error: 'Có lỗi, vui lòng thử lại sau.',
+  forbidden: 'Tài khoản của bạn không xem được trang này.',
+  none: 'Không có',
+  never: 'chưa từng',
+  // navigation and page titles
+  nav_home: 'Trang chủ', nav_map: 'Bản đồ', nav_cameras: 'Camera', nav_devices: 'Thiết bị',
+  nav_residents: 'Người dân', nav_audit: 'Nhật ký',
+  title_audit: 'Nhật ký thao tác', nav_label: 'Các trang',
+  role_head: 'Trưởng khu', role_technician: 'Kỹ thuật viên', role_resident: 'Người dân',
+  // login and account
+  login_title: 'Đăng nhập', phone: 'Số điện thoại', password: 'Mật khẩu', login_button: 'Đăng nhập',
+  login_failed: 'Sai số điện thoại hoặc mật khẩu.',
+  login_locked: 'Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {s} giây.',
+  logout: 'Đăng xuất', hello: 'Xin chào, {name}', account: 'Tài khoản',
+  // banners
+  banner_broker: 'Mất kết nối với bộ điều khiển thiết bị',
+  banner_store: 'Mất kết nối với kho lưu dữ liệu đo',
+  banner_hub: 'Mất kết nối với máy chủ. Đang thử kết nối lại…',
+  // home
+  lights_on: 'Đèn đang bật', faults: 'Sự cố', devices_offline: 'Thiết bị mất kết nối',
+  next_bulletin: 'Bản tin tiếp theo', not_yet: 'chưa có', cameras_ok: 'Camera hoạt động tốt',
+  of: '{a} / {b}', all_ok: 'Tất cả đang hoạt động',
+  // device states
+  kind_light: 'Đèn đường', kind_speaker: 'Loa', kind_camera: 'Camera an ninh',
+  online: 'Đang kết nối', offline: 'Mất kết nối',
+  light_on: 'Đang bật', light_on_level: 'Đang bật, độ sáng {b}%', light_off: 'Đang tắt',
+  speaker_playing: 'Đang phát', speaker_idle: 'Sẵn sàng', speaker_error: 'Loa bị lỗi',
+  camera_ok: 'Hoạt động tốt', camera_no_picture: 'Mất hình ảnh',
+  last_seen: 'Lần cuối hoạt động: {t}',
+  // map
+  map_hint: 'Chạm vào một điểm trên bản đồ để xem chi tiết.',
+  map_label: 'Bản đồ khu dân cư', legend: 'Chú thích',
+  legend_on: 'Đèn bật', legend_off: 'Đèn tắt', legend_offline: 'Mất kết nối',
+  legend_speaker: 'Loa', legend_camera: 'Camera an ninh', legend_road: 'Đường', legend_alley: 'Ngõ',
+  // cameras
+  cameras_title: 'Camera an ninh', cameras_none: 'Khu chưa có camera nào.',
+  cameras_summary: '{ok} trên {n} camera hoạt động tốt',
+  // devices (technician)
+  devices_title: 'Thiết bị', filter_all: 'Tất cả', count_devices: '{n} thiết bị, {off} mất kết nối',
+  spark_power_w: 'Công suất 24 giờ qua (W)', spark_amp_temp_c: 'Nhiệt độ ampli 24 giờ qua (°C)',
+  spark_fps: 'Số khung hình/giây 24 giờ qua', spark_none: 'chưa có số liệu',
+  dead_title: 'Tin nhắn bị từ chối', dead_total: 'Tổng cộng: {n}', dead_none: 'Không có tin nhắn nào bị từ chối.',
+  reason_bad_topic: 'Sai chủ đề MQTT', reason_oversized: 'Quá lớn', reason_malformed: 'Sai định dạng',
+  reason_invalid: 'Dữ liệu không hợp lệ', reason_unknown_device: 'Thiết bị lạ', reason_wrong_kind: 'Sai loại thiết bị',
+  dead_topic: 'Chủ đề', dead_payload: 'Nội dung',
+  // residents (head)
+  residents_title: 'Người dân', invite_button: 'Mời người dân',
+  invite_hint: 'Đưa người dân quét mã QR này bằng điện thoại, hoặc gửi cho họ đường dẫn bên dưới.',
+  invite_code: 'Mã mời: {code}', invite_expires: 'Hết hạn lúc {t}', invite_qr: 'Mã QR của lời mời',
+  accounts: 'Danh sách tài khoản', disable: 'Khóa tài khoản', disabled: 'Đã khóa',
+  disable_confirm: 'Khóa tài khoản của {name}? Người này sẽ không đăng nhập được nữa.',
+  you: '(bạn)',
+  // audit
+  audit_none: 'Chưa có thao tác nào.', outcome_ok: 'Thành công', outcome_denied: 'Bị từ chối',
+  outcome_failed: 'Không thành công', anonymous: 'Chưa đăng nhập',
+  // invite acceptance
+  join_title: 'Tạo tài khoản', full_name: 'Họ và tên', new_password: 'Mật khẩu mới (ít nhất 8 ký tự)',
+  join_button: 'Tạo tài khoản', join_invalid: 'Mã mời không hợp lệ hoặc đã hết hạn.',
+  join_check: 'Vui lòng kiểm tra lại họ tên, số điện thoại và mật khẩu (ít nhất 8 ký tự).',
+  join_taken: 'Số điện thoại này đã có tài khoản.',
+  // audit actions (codes from the hub; an unknown one is shown as it is)
+  act_access: 'Truy cập', act_session_login: 'Đăng nhập', act_session_logout: 'Đăng xuất',
+  act_user_add: 'Thêm tài khoản', act_user_reset_password: 'Đặt lại mật khẩu', act_user_disable: 'Khóa tài khoản',
+  act_user_enable: 'Mở khóa tài khoản', act_me_update: 'Sửa thông tin cá nhân', act_invite_create: 'Tạo lời mời',
+  act_invite_accept: 'Nhận lời mời',
+};
+
+const en = {
+  app_name: 'Smart hamlet',
+  lang_name: 'English',
+  lang_switch: 'Switch the language to Vietnamese',
+  loading: 'Loading…',
+  error: 'Something went wrong, please try again later.',
+  forbidden: 'Your account cannot see this page.',
+  none: 'None',
+  never: 'never',
+  nav_home: 'Home', nav_map: 'Map', nav_cameras: 'Cameras', nav_devices: 'Devices',
+  nav_residents: 'Residents', nav_audit: 'Log',
+  title_audit: 'Audit log', nav_label: 'Pages',
+  role_head: 'Hamlet head', role_technician: 'Technician', role_resident: 'Resident',
+  login_title: 'Log in', phone: 'Phone number', password: 'Password', login_button: 'Log in',
+  login_failed: 'Wrong phone number or password.',
+  login_locked: 'Too many failed attempts. Please try again in {s} seconds.',
+  logout: 'Log out', hello: 'Hello, {name}', account: 'Account',
+  banner_broker: 'Lost connection to the device controller',
+  banner_store: 'Lost connection to the measurement store',
+  banner_hub: 'Lost connection to the hub. Reconnecting…',
+  lights_on: 'Lights on', faults: 'Faults', devices_offline: 'Devices offline',
+  next_bulletin: 'Next bulletin', not_yet: 'none yet', cameras_ok: 'Cameras working',
+  of: '{a} of {b}', all_ok: 'Everything is working',
+  kind_light: 'Street light', kind_speaker: 'Loudspeaker', kind_camera: 'Security camera',
+  online: 'Online', offline: 'Offline',
+  light_on: 'On', light_on_level: 'On, brightness {b}%', light_off: 'Off',
+  speaker_playing: 'Playing', speaker_idle: 'Ready', speaker_error: 'Speaker fault',
+  camera_ok: 'Working well', camera_no_picture: 'No picture',
+  last_seen: 'Last seen: {t}',
+  map_hint: 'Tap a dot on the map to see its details.',
+  map_label: 'Map of the hamlet', legend: 'Legend',
+  legend_on: 'Light on', legend_off: 'Light off', legend_offline: 'Offline',
+  legend_speaker: 'Loudspeaker', legend_camera: 'Security camera', legend_road: 'Road', legend_alley: 'Alley',
+  cameras_title: 'Security cameras', cameras_none: 'The hamlet has no cameras yet.',
+  cameras_summary: '{ok} of {n} cameras working well',
+  devices_title: 'Devices', filter_all: 'All', count_devices: '{n} devices, {off} offline',
+  spark_power_w: 'Power, last 24 hours (W)', spark_amp_temp_c: 'Amplifier temperature, last 24 hours (°C)',
+  spark_fps: 'Frames per second, last 24 hours', spark_none: 'no data yet',
+  dead_title: 'Rejected messages', dead_total: 'Total: {n}', dead_none: 'No message has been rejected.',
+  reason_bad_topic: 'Bad MQTT topic', reason_oversized: 'Too large', reason_malformed: 'Malformed',
+  reason_invalid: 'Invalid data', reason_unknown_device: 'Unknown device', reason_wrong_kind: 'Wrong device kind',
+  dead_topic: 'Topic', dead_payload: 'Payload',
+  residents_title: 'Residents', invite_button: 'Invite a resident',
+  invite_hint: 'Let the resident scan this QR code with their phone, or send them the link below.',
+  invite_code: 'Invite code: {code}', invite_expires: 'Expires at {t}', invite_qr: 'QR code of the invite',
+  accounts: 'Accounts', disable: 'Disable account', disabled: 'Disabled',
+  disable_confirm: 'Disable the account of {name}? They will no longer be able to log in.',
+  you: '(you)',
+  audit_none: 'Nothing has been done yet.', outcome_ok: 'Succeeded', outcome_denied: 'Denied',
+  outcome_failed: 'Failed', anonymous: 'Not logged in',
+  join_title: 'Create your account', full_name: 'Full name', new_password: 'New password (at least 8 characters)',
+  join_button: 'Create account', join_invalid: 'This invite is invalid or has expired.',
+  join_check: 'Please check the name, phone number and password (at least 8 characters).',
+  join_taken: 'This phone number already has an account.',
+  act_access: 'Access', act_session_login: 'Log in', act_session_logout: 'Log out',
+  act_user_add: 'Add account', act_user_reset_password: 'Reset password', act_user_disable: 'Disable account',
+  act_user_enable: 'Enable account', act_me_update: 'Edit own details', act_invite_create: 'Create invite',
+  act_invite_accept: 'Accept invite',
+};
+
+export const TABLES = { vi, en };
+export const LANGS = ['vi', 'en'];
+const KEY = 'hamlet.lang';
+
+let current = LANGS.includes(localStorage.getItem(KEY)) ? localStorage.getItem(KEY) : 'vi';
+
+export function lang() { return current; }
+
+export function setLang(value) {
+  if (!LANGS.includes(value)) return;
+  current = value;
+  localStorage.setItem(KEY, value); // remembered on this phone before login, too
+  document.documentElement.lang = value;
+}
+
+/** The string for `key` in the current language, with {name} placeholders filled from `params`. */
+export function t(key, params = {}) {
+  const text = TABLES[current][key] ?? TABLES.vi[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
+}
+
+/** A translation that may not exist (e.g. a reason code from the hub): falls back to the raw value. */
+export function tOr(key, fallback) {
+  return key in TABLES[current] ? t(key) : fallback;
+}
+
+document.documentElement.lang = current;
