@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -127,6 +129,7 @@ class MqttBus:
         if reason.is_failure:
             log.warning("MQTT connect refused: %s", reason)
             return
+        _no_delay(client)
         with self._lock:
             for topic_filter, qos in self._subs:
                 _rc, mid = client.subscribe(topic_filter, qos)
@@ -171,3 +174,11 @@ class MqttBus:
                 listener(connected)
             except Exception:  # a listener's bug must not kill paho's network thread
                 log.exception("connection listener failed")
+
+
+def _no_delay(client: mqtt.Client) -> None:
+    """Small packets (PUBACKs, commands) go out at once instead of waiting on Nagle and delayed ACKs."""
+    sock = client.socket()
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
