@@ -106,6 +106,10 @@ class Hub:
         self.writer.start()
         self.bus.start()
         self.lights.start()
+        if self.companions and not self.bus.wait_connected(15):
+            log.warning("the hub is not connected to the broker yet; starting the simulated fleet anyway")
+        # After our subscriptions are in place: the embedded broker drops connections that arrive while
+        # another client subscribes, and the fleet's first messages would otherwise pass before we listen.
         for companion in self.companions:
             companion.start()
 

@@ -76,6 +76,9 @@ class MemoryBus:
     def on_connection_change(self, listener: ConnectionListener) -> None:
         self._listeners.append(listener)
 
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected
+
     def start(self) -> None:
         with self._broker._lock:
             self._broker.clients.append(self)

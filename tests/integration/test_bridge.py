@@ -60,7 +60,7 @@ def hub_factory(tmp_path: Path, mosquitto: Mosquitto, influxd: InfluxD) -> Itera
         hub = build_hub(settings, site)
         hub.start()
         started.append(hub)
-        assert hub.bus.wait_connected(10)  # type: ignore[attr-defined]
+        assert hub.bus.wait_connected(10)
         return hub
 
     yield make
