@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
@@ -117,8 +118,12 @@ class LiveFeed:
     async def _watch(self) -> None:
         """While anyone listens: poll the hub's health every second and sweep for stale devices."""
         ticks = 0
+        exiting = server_exiting()
         while self.clients and not self._closed:
             await asyncio.sleep(HEALTH_EVERY_S)
+            if exiting():
+                await self.close()
+                return
             health = self._read_health()
             if health != self._health:
                 self._health = health
@@ -151,6 +156,17 @@ class LiveFeed:
 
     def _health_event(self) -> ServerSentEvent:
         return ServerSentEvent(event="health", raw_data=_compact(self._health), retry=RETRY_MS)
+
+
+def server_exiting() -> Callable[[], bool]:
+    """Whether uvicorn is shutting down. It waits for every open response before it runs the lifespan's
+    shutdown, and a live stream never ends by itself: without this, Ctrl-C would hang for as long as a phone
+    keeps the app open. uvicorn's signal handler is its Server's bound `handle_exit`, which sets
+    `should_exit`; under another server (or in a thread, where uvicorn installs no handler) this is a no-op."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    if server is None or not hasattr(server, "should_exit"):
+        return lambda: False
+    return lambda: bool(server.should_exit)
 
 
 def _compact(value: object) -> str:
