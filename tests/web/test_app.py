@@ -153,6 +153,7 @@ def test_head_sees_the_controls_and_invites_a_resident(web_hub: WebHub, phone: P
     link = phone.locator(".invite a").get_attribute("href")
     assert link and "#/invite/" in link
     screenshot(phone, "head-residents-invite")
+    assert_readable(phone, "residents")
 
     # The new resident opens the link on their own phone and makes an account (and is logged in).
     context = new_phone(browser)
@@ -202,6 +203,7 @@ def test_language_is_remembered_per_user(web_hub: WebHub, phone: Page, browser: 
     phone.click("#lang")
     phone.wait_for_function("document.documentElement.lang === 'en'")
     screenshot(phone, "technician-devices-en")
+    assert_readable(phone, "devices")
     names = proper_names(web_hub.site, [NEWCOMER, *(name for _, name in ACCOUNTS.values())])
     assert language_leftovers([], visible_texts(phone), names) == []
     # Another phone, nothing in its storage: the hub remembers the technician's choice.
@@ -215,6 +217,20 @@ def test_language_is_remembered_per_user(web_hub: WebHub, phone: Page, browser: 
         context.close()
     phone.click("#lang")
     phone.wait_for_function("document.documentElement.lang === 'vi'")
+
+
+def test_language_before_login_is_remembered_on_the_phone(web_hub: WebHub, phone: Page) -> None:
+    phone.goto(web_hub.url + "/")
+    phone.wait_for_selector("#view[data-ready='login']")
+    assert phone.locator("button[type=submit]").inner_text() == "Đăng nhập"
+    screenshot(phone, "login")
+    assert_readable(phone, "login")
+    phone.click("#lang")
+    assert phone.locator("button[type=submit]").inner_text() == "Log in"
+    assert phone.locator("label[for=phone]").inner_text() == "Phone number"
+    phone.reload()
+    phone.wait_for_selector("#view[data-ready='login']")
+    assert phone.locator("h2").inner_text() == "Log in"  # from the phone's storage, before any login
 
 
 def test_device_going_offline_turns_its_dot_red_without_reload(web_hub: WebHub, phone: Page) -> None:
