@@ -3,12 +3,17 @@
 Events (small JSON, for phones on weak 4G):
   event: health   data: {"broker": true, "store": true}      first on every stream, then on each change
   event: devices  data: [{"id": "den-1", "online": false, "state": {...}, "seen": ms}, ...]  what changed
+  event: light_command  data: {"id": "c1", "vi": "Ngõ 3: 11/12 đèn đã bật — …", "en": ..., "done": false,
+                               "ok": false, "total": 12, "counts": {"confirmed": 11, ...}}  (head, technician)
+  event: light_fault    data: {"id": 4, "kind": "lamp_failure", "subject": "den-7", "vi": ..., "en": ...,
+                               "open": true, "seen": false}  opened, seen or closed (head, technician)
 
 The registry calls its listeners on the ingest thread. That thread must never wait on a browser, so the
 listener only notes the device in a pending map and, once per batch, hands over to the event loop with
 `call_soon_threadsafe`; the loop coalesces, drops what did not change (telemetry alone changes nothing the
 app shows) and puts one serialized event into each client's bounded queue. A client whose queue is full is
-dropped: its stream ends, EventSource reconnects and the app reloads its data.
+dropped: its stream ends, EventSource reconnects and the app reloads its data. Light command roll-ups and
+faults come from the lights' own thread and take the same handover (the latest roll-up per command wins).
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from hub.api.access import ANY_ROLE, allow
+from hub.api.access import ANY_ROLE, Principal, Role, allow
+from hub.lights.command_model import LightCommand
+from hub.lights.fault_store import Fault
+from hub.lights.views import FaultPublic
 from hub.registry import DeviceLive
 from hub.runtime import Hub
 from hub.timeutil import now_ms
@@ -44,6 +52,10 @@ _Seen = tuple[bool, dict[str, Any]]
 class Client:
     queue: asyncio.Queue[ServerSentEvent | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_BOUND))
     dropped: bool = False
+    operator: bool = False  # head or technician: also gets light command roll-ups and faults
+
+
+OPERATORS: Final = frozenset({Role.HEAD, Role.TECHNICIAN})
 
 
 class LiveFeed:
@@ -60,7 +72,10 @@ class LiveFeed:
         self._health = self._read_health()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._lights_pending: dict[str, ServerSentEvent] = {}  # "command:<id>" / "fault:<id>" -> latest event
         hub.registry.add_listener(self._on_change)
+        hub.lights.commands.listeners.append(self._on_command)
+        hub.lights.faults.listeners.append(self._on_fault)
 
     # --- ingest thread ---------------------------------------------------------------------------
     def _on_change(self, live: DeviceLive) -> None:
@@ -74,9 +89,34 @@ class LiveFeed:
         with contextlib.suppress(RuntimeError):  # the loop closed under us at shutdown: nobody to tell
             self.loop.call_soon_threadsafe(self._flush)
 
+    # --- lights thread ----------------------------------------------------------------------------
+    def _on_command(self, command: LightCommand) -> None:
+        r = command.rollup()
+        body = {"id": command.id, "vi": r.vi, "en": r.en, "done": r.done, "ok": r.ok, "total": r.total,
+                "counts": r.counts}
+        self._hand_over(f"command:{command.id}", ServerSentEvent(event="light_command", raw_data=_compact(body)))
+
+    def _on_fault(self, fault: Fault) -> None:
+        view = FaultPublic.of(fault, self.hub.site)
+        body = {"id": view.id, "kind": view.kind, "subject": view.subject, "vi": view.vi, "en": view.en,
+                "open": view.closed_ms is None, "seen": view.seen_ms is not None}
+        self._hand_over(f"fault:{fault.id}", ServerSentEvent(event="light_fault", raw_data=_compact(body)))
+
+    def _hand_over(self, key: str, event: ServerSentEvent) -> None:
+        if not self.clients or self._closed:
+            return
+        with self._lock:
+            self._lights_pending.pop(key, None)  # re-insert: the latest goes out in its own order
+            self._lights_pending[key] = event
+            if self._scheduled:
+                return
+            self._scheduled = True
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._flush)
+
     # --- event loop ------------------------------------------------------------------------------
-    def subscribe(self) -> Client:
-        client = Client()
+    def subscribe(self, operator: bool = False) -> Client:
+        client = Client(operator=operator)
         if not self.clients:
             # Start from what the registry says now, so a change is judged against what the app loads.
             self._seen = {live.id: self._view(live, now_ms()) for live in self.hub.registry.all()}
@@ -91,6 +131,10 @@ class LiveFeed:
 
     async def close(self) -> None:
         self._closed = True
+        with contextlib.suppress(ValueError):
+            self.hub.lights.commands.listeners.remove(self._on_command)
+        with contextlib.suppress(ValueError):
+            self.hub.lights.faults.listeners.remove(self._on_fault)
         for client in list(self.clients):
             self._drop(client)
         if self._task is not None:
@@ -101,8 +145,11 @@ class LiveFeed:
     def _flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
+            lights, self._lights_pending = self._lights_pending, {}
             self._scheduled = False
         self._send_changes(pending.values())
+        for event in lights.values():
+            self._publish(event, operators_only=True)
 
     def _send_changes(self, devices: Iterable[DeviceLive]) -> None:
         now = now_ms()
@@ -132,8 +179,10 @@ class LiveFeed:
             if ticks % int(SWEEP_EVERY_S / HEALTH_EVERY_S) == 0:
                 self._send_changes(self.hub.registry.all())
 
-    def _publish(self, event: ServerSentEvent) -> None:
+    def _publish(self, event: ServerSentEvent, *, operators_only: bool = False) -> None:
         for client in list(self.clients):
+            if operators_only and not client.operator:
+                continue
             try:
                 client.queue.put_nowait(event)
             except asyncio.QueueFull:
@@ -189,9 +238,11 @@ async def close_feed(app: FastAPI) -> None:
         await feed.close()
 
 
-@router.get("", response_class=EventSourceResponse, dependencies=[allow(*ANY_ROLE)])
-async def events(feed: Annotated[LiveFeed, Depends(get_feed)]) -> AsyncIterator[ServerSentEvent]:
-    client = feed.subscribe()
+@router.get("", response_class=EventSourceResponse)
+async def events(
+    feed: Annotated[LiveFeed, Depends(get_feed)], who: Annotated[Principal, allow(*ANY_ROLE)]
+) -> AsyncIterator[ServerSentEvent]:
+    client = feed.subscribe(operator=who.role in OPERATORS)
     try:
         while (event := await client.queue.get()) is not None:
             yield event
