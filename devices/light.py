@@ -59,4 +59,4 @@ class LightConfig(Model):
     """Retained: the light's own timeline for the coming days, so it keeps its schedule without the hub."""
 
     version: Annotated[int, Field(ge=0, le=2**53)]
-    steps: Annotated[list[ScheduleStep], Field(max_length=512)] = []
+    steps: Annotated[list[ScheduleStep], Field(max_length=512, default_factory=list)]

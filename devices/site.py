@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, StringConstraints, model_validator
 
 from devices.contract import Kind
 from devices.messages import DeviceId, Model
@@ -77,6 +77,7 @@ class Device(Model):
 
 
 class Site(Model):
+    _index: tuple[list[Device], dict[str, Device]] | None = PrivateAttr(default=None)
     id: DeviceId
     name: Name
     commune: Name
@@ -97,7 +98,12 @@ class Site(Model):
         return self
 
     def device(self, device_id: str) -> Device | None:
-        return next((d for d in self.devices if d.id == device_id), None)
+        # An index built once per device list: the hub looks devices up per message and per row of a
+        # 10,000-device list. Keyed by the list itself, so a copy with other devices gets its own index.
+        cached = self._index
+        if cached is None or cached[0] is not self.devices:
+            cached = self._index = (self.devices, {d.id: d for d in self.devices})
+        return cached[1].get(device_id)
 
     def groups(self) -> dict[str, str]:
         """Every group id (road, alley, zone, gate) with its display name."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices.contract import Channel, Kind
-from devices.site import Device, Site
+from devices.site import Device, Position, Site
 from hub.ingest.decode import Accepted, InventoryEntry
 
 ChangeListener = Callable[["DeviceLive"], None]
@@ -23,6 +23,8 @@ class DeviceLive:
     kind: Kind
     name: str
     group: str
+    position: Position
+    cabinet: str | None = None
     online: bool = False
     last_seen_ms: int | None = None
     state: dict[str, Any] = field(default_factory=dict)
@@ -64,7 +66,7 @@ class Registry:
 
 
 def _live(device: Device) -> DeviceLive:
-    return DeviceLive(device.id, device.kind, device.name, device.group)
+    return DeviceLive(device.id, device.kind, device.name, device.group, device.position, device.cabinet)
 
 
 def _availability(device: DeviceLive, accepted: Accepted) -> bool:

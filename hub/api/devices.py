@@ -25,11 +25,9 @@ MAX_SPAN_MS = 400 * DAY_MS
 
 
 def public(hub: Hub, live: DeviceLive, now: int) -> DevicePublic:
-    device = hub.site.device(live.id)
-    assert device is not None  # the registry is built from the site
     return DevicePublic(
-        id=live.id, kind=live.kind, name=live.name, group=live.group, position=device.position,
-        cabinet=device.cabinet, online=live.is_online(now, hub.registry.stale_after_ms),
+        id=live.id, kind=live.kind, name=live.name, group=live.group, position=live.position,
+        cabinet=live.cabinet, online=live.is_online(now, hub.registry.stale_after_ms),
         last_seen_ms=live.last_seen_ms, state=live.state, telemetry=live.telemetry,
         telemetry_ms=live.telemetry_ms,
     )
