@@ -72,6 +72,22 @@ const vi = {
   act_user_add: 'Thêm tài khoản', act_user_reset_password: 'Đặt lại mật khẩu', act_user_disable: 'Khóa tài khoản',
   act_user_enable: 'Mở khóa tài khoản', act_me_update: 'Sửa thông tin cá nhân', act_invite_create: 'Tạo lời mời',
   act_invite_accept: 'Nhận lời mời',
+  // street lights
+  nav_lights: 'Đèn đường', lights_title: 'Đèn đường',
+  lights_hint: 'Đèn chỉ hiện màu vàng khi chính đèn báo đã bật.',
+  lights_count: '{on}/{n} đèn đang bật', lights_offline_count: ', {off} đèn mất kết nối',
+  road_includes: 'Gồm cả các ngõ của đường này.',
+  options: 'Độ sáng và hẹn giờ', turn_on: 'Bật', turn_off: 'Tắt', brightness: 'Độ sáng: {b}%', duration: 'Trong bao lâu',
+  for_none: 'Đến khi có lệnh khác', for_1: 'Trong 1 giờ', for_2: 'Trong 2 giờ', for_4: 'Trong 4 giờ',
+  for_8: 'Trong 8 giờ',
+  sending: 'Đang gửi lệnh…', command_failed: 'Không gửi được lệnh. Vui lòng thử lại.',
+  faults_title: 'Sự cố đèn', faults_none: 'Không có sự cố nào.', fault_since: 'Từ {t}',
+  fault_seen_button: 'Đã xem', fault_seen: 'Đã xem lúc {t}',
+  schedule_title: 'Lịch chiếu sáng', preset_applied: 'Đã áp dụng lịch “{name}”.',
+  preview_title: 'Lịch 7 ngày tới', preview_none: 'Không có thay đổi nào.',
+  step_level: 'bật {b}%', step_off: 'tắt',
+  energy_title: 'Điện năng tháng này', energy_none: 'Chưa có số liệu.',
+  energy_row: '{kwh} kWh · {vnd} đồng', energy_saved: 'Giảm độ sáng đã tiết kiệm {vnd} đồng',
 };
 
 const en = {
@@ -132,6 +148,21 @@ const en = {
   act_user_add: 'Add account', act_user_reset_password: 'Reset password', act_user_disable: 'Disable account',
   act_user_enable: 'Enable account', act_me_update: 'Edit own details', act_invite_create: 'Create invite',
   act_invite_accept: 'Accept invite',
+  nav_lights: 'Lights', lights_title: 'Street lights',
+  lights_hint: 'A light shows yellow only once the light itself reports it is on.',
+  lights_count: '{on} of {n} lights on', lights_offline_count: ', {off} offline',
+  road_includes: 'Includes the alleys off this road.',
+  options: 'Brightness and timer', turn_on: 'On', turn_off: 'Off', brightness: 'Brightness: {b}%', duration: 'For how long',
+  for_none: 'Until the next command', for_1: 'For 1 hour', for_2: 'For 2 hours', for_4: 'For 4 hours',
+  for_8: 'For 8 hours',
+  sending: 'Sending the command…', command_failed: 'The command could not be sent. Please try again.',
+  faults_title: 'Light faults', faults_none: 'No open faults.', fault_since: 'Since {t}',
+  fault_seen_button: 'Seen', fault_seen: 'Seen at {t}',
+  schedule_title: 'Lighting schedule', preset_applied: 'Schedule “{name}” applied.',
+  preview_title: 'The next 7 days', preview_none: 'No change.',
+  step_level: 'on at {b}%', step_off: 'off',
+  energy_title: 'Energy this month', energy_none: 'No data yet.',
+  energy_row: '{kwh} kWh · {vnd} VND', energy_saved: 'Dimming saved {vnd} VND',
 };
 
 export const TABLES = { vi, en };

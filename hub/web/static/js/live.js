@@ -6,7 +6,8 @@ let opened = 0;
 let lostTimer = null;
 
 /**
- * handlers: health({broker, store}), devices([{id, online, state}]), resync(), connection(ok), ended()
+ * handlers: health({broker, store}), devices([{id, online, state}]), resync(), connection(ok), ended(),
+ * lights(kind, data) for 'light_command' (a command's roll-up) and 'light_fault' (head and technician only)
  * ended() is called when the hub refuses the stream (e.g. the session expired): no automatic retry then.
  */
 export function connect(handlers) {
@@ -27,6 +28,9 @@ export function connect(handlers) {
     fresh = false;
   });
   es.addEventListener('devices', (event) => handlers.devices(JSON.parse(event.data)));
+  for (const kind of ['light_command', 'light_fault']) {
+    es.addEventListener(kind, (event) => handlers.lights?.(kind, JSON.parse(event.data)));
+  }
   es.addEventListener('error', () => {
     if (es.readyState === EventSource.CLOSED) {
       handlers.ended();

@@ -9,6 +9,7 @@ import * as live from './live.js';
 const PAGES = {
   home: { nav: 'nav_home', module: './pages/home.js' },
   map: { nav: 'nav_map', module: './pages/map.js' },
+  lights: { nav: 'nav_lights', module: './pages/lights.js' }, // residents see status only
   cameras: { nav: 'nav_cameras', module: './pages/cameras.js' },
   devices: { nav: 'nav_devices', module: './pages/devices.js', roles: ['technician'] },
   residents: { nav: 'nav_residents', module: './pages/residents.js', roles: ['head'] },
@@ -19,8 +20,8 @@ const PAGES = {
 // Residents come for the cameras first; the head and the technician for their own pages.
 const NAV = {
   resident: ['home', 'cameras', 'map'],
-  technician: ['home', 'map', 'cameras', 'devices', 'audit'],
-  head: ['home', 'map', 'cameras', 'residents', 'audit'],
+  technician: ['home', 'map', 'lights', 'cameras', 'devices', 'audit'],
+  head: ['home', 'map', 'lights', 'cameras', 'residents', 'audit'],
 };
 // Who may change anything. The hub enforces this on every route; the app only hides what would be refused.
 const CONTROL_ROLES = ['head', 'technician'];
@@ -133,6 +134,7 @@ function startLive() {
   live.connect({
     health(health) { app.health = health; renderBanner(); },
     devices(changes) { app.page?.devices?.(changes); },
+    lights(kind, data) { app.page?.lights?.(kind, data); },
     resync() { route(); },
     connection(ok) { app.hubReachable = ok; renderBanner(); },
     ended() {
