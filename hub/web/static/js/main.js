@@ -19,7 +19,7 @@ const PAGES = {
 };
 // Residents come for the cameras first; the head and the technician for their own pages.
 const NAV = {
-  resident: ['home', 'cameras', 'map'],
+  resident: ['home', 'cameras', 'map', 'lights'],
   technician: ['home', 'map', 'lights', 'cameras', 'devices', 'audit'],
   head: ['home', 'map', 'lights', 'cameras', 'residents', 'audit'],
 };
