@@ -95,3 +95,10 @@ def test_healthz_and_metrics(client: TestClient, hub: Hub) -> None:
     assert r.json()["broker"]["ok"] is True and r.json()["store"]["ok"] is True
     text = client.get("/metrics", headers=bearer(hub, Role.TECHNICIAN)).text
     assert "hamlet_outbox_depth" in text and "hamlet_messages_in_total" in text
+
+
+def test_json_lists_are_compressed_for_phones(client: TestClient) -> None:
+    r = client.get("/api/site", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    assert r.headers.get("content-encoding") == "gzip"
+    assert r.json()["id"] == SITE.id
