@@ -1,23 +1,34 @@
 """Street lights end to end on a real mosquitto with simulated lights: group commands and their roll-up,
 a light that returns, overrides that end, schedules that run with the hub stopped, faults that open and
-close, and a resident who cannot switch anything."""
+close, and a resident who cannot switch anything.
+
+An override's end and a sunset are reached on a controlled clock (tests/lights/clockrig.py), moved by the
+test: the lights and the hub's lights services read it, so nothing waits for the wall clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from astral import Observer
+from astral.sun import sunset
 
-from devices.contract import PREFIX, Channel, Kind, topic
+from devices.contract import PREFIX, Channel, Kind, hub_availability_topic, topic
+from devices.light import LightConfig
 from hub.auth.principal import Role
+from simulators.stamp import now_ms
 from tests.auth.clients import bearer
 from tests.lights.apprig import eventually
-from tests.lights.mqttrig import MqttRig, mqtt_rig, sim_fleet
+from tests.lights.clockrig import clocked_fleet, clocked_rig
+from tests.lights.mqttrig import MqttRig, mqtt_rig
 from tests.lights.sites import hamlet
-from tests.simulators.probe import Probe
+from tests.simulators.clock import MINUTE, ControlledClock
+from tests.simulators.probe import Probe, Received
 from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.integration
@@ -56,38 +67,124 @@ def test_an_offline_light_gets_the_command_when_it_returns(rig: MqttRig) -> None
     assert done["rollup"]["ok"] is True  # type: ignore[index]
 
 
-def test_an_override_returns_to_the_schedule_when_it_ends(rig: MqttRig) -> None:
-    command_id = rig.command({"target": {"device": "den-2"}, "on": True, "for_minutes": 1})
-    assert rig.wait_done(command_id)["rollup"]["ok"] is True  # type: ignore[index]
-    light = rig.hub.registry.get("den-2")
-    assert light is not None and light.state["mode"] == "override"
-    # The light ends the override itself after a minute; the hub sees it back on its schedule.
-    eventually(lambda: light.state["mode"] == "schedule", 75)
-    eventually(lambda: rig.result(command_id)["lights"][0]["override"] == "returned", 10)  # type: ignore[index]
-    assert light.state["state"] == "OFF"  # what its (empty) schedule says
+def test_an_override_returns_to_the_schedule_when_it_ends(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    start = now_ms()
+    clock = ControlledClock(start)  # the hub's lights and the simulated lights both read it
+    state = topic(SITE.id, Kind.LIGHT, "den-2", Channel.STATE)
+    with clocked_rig(tmp_path, mosquitto, SITE, clock) as rig, Probe(mosquitto.host, mosquitto.port, [state]) as probe:
+        command_id = rig.command({"target": {"device": "den-2"}, "on": True, "for_minutes": 1})
+        done = rig.wait_done(command_id)
+        assert done["rollup"]["ok"] is True  # type: ignore[index]
+        assert done["override_until_ms"] == start + MINUTE  # a minute from the light's confirmation
+        light = rig.hub.registry.get("den-2")
+        assert light is not None and (light.state["state"], light.state["mode"]) == ("ON", "override")
+        override = probe.wait_for(lambda m: m.json()["mode"] == "override")[0]
+
+        def phase() -> object:
+            return rig.result(command_id)["lights"][0]["override"]  # type: ignore[index]
+
+        assert phase() == "active"
+        clock.set(start + MINUTE - 1_000)  # a second before the end: the override holds, on the light and the hub
+        time.sleep(0.5)  # several clock checks of the light and ticks of the hub
+        assert (light.state["state"], light.state["mode"]) == ("ON", "override") and phase() == "active"
+        assert [m for m in probe.messages if m.json()["seq"] > override.json()["seq"]] == []
+
+        clock.set(start + MINUTE + 1_000)  # past the end on the light's own clock: it returns by itself
+        back = probe.wait_for(lambda m: m.json()["seq"] > override.json()["seq"] and m.json()["mode"] == "schedule")
+        assert back[0].json()["state"] == "OFF"
+        assert back[0].json()["ts"] >= start + MINUTE  # stamped by the light's own clock
+        eventually(lambda: light.state["mode"] == "schedule", 5)
+        assert light.state["state"] == "OFF"  # what its (empty) schedule says
+        assert phase() == "active"  # the hub still allows the light its grace (3 s here)
+
+        clock.set(start + MINUTE + 4_000)  # past the grace: the hub sees the light back on its schedule
+        eventually(lambda: phase() == "returned", 5)
+        assert (light.state["state"], light.state["mode"]) == ("OFF", "schedule")
 
 
-def test_with_the_hub_stopped_the_lights_still_switch_at_the_scheduled_time(
+def next_sunset(after_ms: int) -> int:
+    """The site's first sunset more than five minutes after `after_ms`, from astral (to the second, as the
+    hub resolves it), in ms."""
+    tz = ZoneInfo(SITE.timezone)
+    observer = Observer(SITE.position.lat, SITE.position.lon)
+    day = datetime.fromtimestamp(after_ms / 1000, tz).date()
+    for shift in range(2):
+        moment = sunset(observer, day + timedelta(days=shift), tzinfo=tz).replace(microsecond=0)
+        if int(moment.timestamp() * 1000) > after_ms + 5 * MINUTE:
+            return int(moment.timestamp() * 1000)
+    raise AssertionError("no sunset within two days")
+
+
+def since(mark: dict[str, int], device: str, channel: Channel, **expected: object) -> Callable[[Received], bool]:
+    """A light's message on `channel` after its message `mark[device]` (by seq), with the fields `expected`."""
+    where = topic(SITE.id, Kind.LIGHT, device, channel)
+
+    def match(m: Received) -> bool:
+        if m.topic != where:
+            return False
+        body = m.json()
+        return bool(body["seq"] > mark[device]) and all(body[k] == v for k, v in expected.items())
+
+    return match
+
+
+def test_with_the_hub_stopped_the_lights_still_switch_at_the_scheduled_sunset(
     tmp_path: Path, mosquitto: Mosquitto
 ) -> None:
-    tz = ZoneInfo(SITE.timezone)
-    now = datetime.now(tz)
-    at = (now + timedelta(seconds=75 if now.second > 45 else 60)).replace(second=0, microsecond=0)
-    rule = {"name": "Thử", "target": "ngo-3", "levels": [{"at": {"anchor": "clock", "time": at.strftime("%H:%M")},
-                                                          "brightness": 70}],
-            "until": {"anchor": "clock", "time": (at + timedelta(minutes=30)).strftime("%H:%M")}}
-    state = topic(SITE.id, Kind.LIGHT, "den-1", Channel.STATE)
-    fleet = sim_fleet(mosquitto, SITE)
+    clock = ControlledClock(now_ms())  # every simulated light's clock
+    dusk = next_sunset(clock())
+    alley = [d.id for d in SITE.devices if d.group == "ngo-3"]
+    road = [d.id for d in SITE.devices if d.group == "duong-1"]
+    fleet = clocked_fleet(mosquitto, SITE, clock)
     try:
-        with mqtt_rig(tmp_path, mosquitto, SITE, fleet=fleet) as rig:
+        with clocked_rig(tmp_path, mosquitto, SITE, clock, fleet=fleet) as rig:
+            presets = rig.client.get("/api/lights/schedules/presets", headers=rig.head).json()
+            by_the_sun = next(p["rule"] for p in presets if p["key"] == "theo-mat-troi")
+            rule = {**by_the_sun, "target": "ngo-3"}  # on at 100% at sunset, off at sunrise
             assert rig.client.post("/api/lights/schedules", json=rule, headers=rig.head).status_code == 201
-            eventually(lambda: all(s["in_sync"] for s in rig.client.get("/api/lights/schedules/sync",
-                                                                         headers=rig.head).json()), 10)
-        # The hub has stopped (its availability says offline); the lights run on their retained configs.
-        with Probe(mosquitto.host, mosquitto.port, [state]) as probe:
-            assert datetime.now(tz) < at
-            found = probe.wait_for(lambda m: m.json()["state"] == "ON" and m.json()["brightness"] == 70, 90)
-            assert found[0].json()["mode"] == "schedule" and datetime.now(tz) >= at
+
+            def sync() -> list[dict[str, object]]:
+                found: list[dict[str, object]] = rig.client.get("/api/lights/schedules/sync", headers=rig.head).json()
+                return found
+
+            eventually(lambda: all(s["in_sync"] for s in sync()), 10)
+            version = {str(s["device"]): s["expected_version"] for s in sync()}
+        # The hub has stopped; the lights are left with their retained configs and their own clocks.
+        filters = [f"{PREFIX}/{SITE.id}/light/+/{c}" for c in ("config", "state", "event")]
+        with Probe(mosquitto.host, mosquitto.port, [*filters, hub_availability_topic(SITE.id)]) as probe:
+            probe.wait_text(hub_availability_topic(SITE.id), "offline")
+            for device in alley + road:
+                pushed = probe.on(topic(SITE.id, Kind.LIGHT, device, Channel.CONFIG))
+                assert pushed and pushed[-1].retain
+                config = LightConfig.model_validate_json(pushed[-1].payload)
+                assert config.version == version[device]
+                steps = [(s.at, s.brightness) for s in config.steps]
+                if device in alley:  # the sunset astral gives for the site, and off until then
+                    assert (dusk, 100) in steps, (dusk, steps)
+                    assert steps[steps.index((dusk, 100)) - 1][1] == 0
+                else:
+                    assert all(b == 0 for _, b in steps)  # no rule reaches the road
+
+            def latest(device: str) -> dict[str, Any]:
+                states = probe.on(topic(SITE.id, Kind.LIGHT, device, Channel.STATE))
+                return states[-1].json() if states else {}
+
+            clock.set(dusk - MINUTE)  # the day before it: whatever the hour of the run, the lights are off
+            eventually(lambda: all((latest(d).get("state"), latest(d).get("mode"), latest(d).get("config_version"))
+                                   == ("OFF", "schedule", version[d]) for d in alley), 5)
+            clock.set(dusk - 1_000)  # a second before sunset: still off
+            time.sleep(0.5)  # several clock checks
+            assert all(latest(d)["state"] == "OFF" for d in alley + road)
+            mark = {d: int(latest(d)["seq"]) for d in alley + road}
+
+            clock.set(dusk + 1_000)  # a second after sunset: each light switches on by itself
+            for device in alley:
+                on = probe.wait_for(since(mark, device, Channel.STATE, state="ON"))[0].json()
+                assert (on["brightness"], on["mode"], on["config_version"]) == (100, "schedule", version[device])
+                assert on["ts"] >= dusk  # stamped by the light's own clock
+                probe.wait_for(since(mark, device, Channel.EVENT, event="schedule_applied"))
+            time.sleep(0.3)
+            assert not [m for d in road for m in probe.messages if since(mark, d, Channel.STATE, state="ON")(m)]
     finally:
         fleet.stop()
 
