@@ -58,7 +58,7 @@ def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2,
     hub.lights.commands.overrides.grace_ms = 3_000
     lights = fleet or sim_fleet(mosquitto, site)
     with TestClient(create_app(lambda: hub)) as client:
-        assert hub.bus.wait_connected(10)  # type: ignore[attr-defined]
+        assert hub.bus.wait_connected(10)
         assert lights.start(wait_s=10)
         eventually(lambda: all(live.online for live in hub.registry.all()), 10)
         try:
