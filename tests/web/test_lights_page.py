@@ -114,3 +114,46 @@ def test_resident_sees_the_lights_but_no_switch(lit_hub: tuple[WebHub, Fleet], p
     assert re.search(r"\d+/\d+ đèn đang bật", phone.locator("[data-group] [data-count]").first.inner_text())
     screenshot(phone, "lights-resident")
 
+
+
+def test_head_adds_a_schedule_sees_it_in_the_preview_then_deletes_it(
+        lit_hub: tuple[WebHub, Fleet], phone: Page) -> None:
+    web, _ = lit_hub
+    login(phone, web, Role.HEAD)
+    open_lights(phone, web)
+    phone.on("dialog", lambda dialog: dialog.accept())
+    name = "Ngõ 5: 19:00 bật 100%, 23:00 50%"
+
+    editor = phone.locator("[data-editor]")
+    editor.locator("summary").click()
+    editor.locator("#rule-target").select_option("ngo-5")
+    step1 = editor.locator("[data-step='0']")
+    step1.locator("[data-field='anchor']").select_option("clock")
+    step1.locator("[data-field='time']").fill("19:00")
+    step1.locator("[data-level='100']").click()
+    editor.locator("[data-control='add-step']").click()
+    step2 = editor.locator("[data-step='1']")
+    step2.locator("[data-field='time']").fill("23:00")
+    step2.locator("[data-level='50']").click()
+    editor.locator("[data-days='every']").click()
+    editor.locator("#rule-name").fill(name)
+    editor.locator("[data-control='save-rule']").scroll_into_view_if_needed()
+    screenshot(phone, "lights-rule-editor")
+    editor.locator("[data-control='save-rule']").click()
+
+    row = phone.locator("[data-rule]", has_text=name)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Ngõ 5")
+    expect(row.locator("[data-describe]")).to_have_text(
+        "19:00 bật 100%, 23:00 bật 50%, tắt lúc mặt trời mọc · Hằng ngày")
+    lines = phone.locator("[data-preview='ngo-5'] .lines")
+    expect(lines).to_contain_text("19:00 — bật 100%")
+    expect(lines).to_contain_text("23:00 — bật 50%")
+    row.scroll_into_view_if_needed()
+    screenshot(phone, "lights-rule-list")
+
+    row.locator("[data-control='delete-rule']").click()
+    expect(row).to_have_count(0)
+    expect(phone.locator("[data-notice]")).to_contain_text("Đã xoá lịch")
+    expect(phone.locator("[data-preview='ngo-5']")).not_to_contain_text("19:00 — bật 100%")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -3,9 +3,11 @@
 // get a big Bật / Tắt switch, a dimmer and a "for how long" choice per card, and follow each command's
 // roll-up as it arrives (the `light_command` live event, with GET /api/lights/commands/{id} as a fallback);
 // they also see the open faults ("Đã xem" marks one seen). Everyone sees the schedule's next 7 days and the
-// month's energy per road; only operators get the one-tap presets.
+// month's energy per road; only operators get the one-tap presets. Everyone sees the schedule's rules in
+// plain words; the head and the technician also get a simple editor (up to 3 steps, a few days choices) and
+// a big "Xoá" per rule.
 
-import { ApiError, get, post } from '../api.js';
+import { ApiError, del, get, post } from '../api.js';
 import { formatTime, h } from '../dom.js';
 import { lang, t } from '../i18n.js';
 import { applyChange, condition } from '../status.js';
@@ -23,12 +25,19 @@ export function mount(ctx) {
   let energy = null;
   let notice = null; // {key, params} after a preset was applied
   let pollTimer = null;
+  let rules = [];
+  let groupNames = new Map(); // road / alley id -> name
+  let draft = newDraft();
+  let errors = {}; // editor field key ('name', 'target', 'levels.0', 'days', 'priority', 'form') -> message
+  let saving = false;
 
   const intro = h('div', {});
   const groupsEl = h('div', { class: 'light-groups' });
   const faultsEl = h('section', { class: 'card', 'data-section': 'faults' });
   const scheduleEl = h('section', { class: 'card', 'data-section': 'schedule' });
   const energyEl = h('section', { class: 'card', 'data-section': 'energy' });
+  const rulesEl = h('div', { 'data-rules': '' });
+  const editorEl = h('details', { class: 'rule-editor', 'data-editor': '' });
   const root = h('div', { class: 'lights-page' }, intro, control ? faultsEl : null, groupsEl, scheduleEl, energyEl);
 
   const text = (vi, en) => (lang() === 'vi' ? vi : en);
@@ -166,7 +175,7 @@ export function mount(ctx) {
     try {
       await post('/api/lights/schedules', preset.rule);
       notice = { key: 'preset_applied', name: preset };
-      preview = await get('/api/lights/schedules/preview?days=7');
+      await refresh();
     } catch (error) {
       if (!(error instanceof ApiError)) console.error(error);
       notice = { key: 'error' };
@@ -180,10 +189,13 @@ export function mount(ctx) {
   }
 
   function renderSchedule() {
-    const noticeText = notice
-      ? (notice.key === 'preset_applied' ? t('preset_applied', { name: text(notice.name.name_vi, notice.name.name_en) }) : t('error'))
-      : null;
-    scheduleEl.replaceChildren(
+    let noticeText = null;
+    if (notice?.key === 'preset_applied') noticeText = t('preset_applied', { name: text(notice.name.name_vi, notice.name.name_en) });
+    else if (notice?.key === 'rule_saved' || notice?.key === 'rule_deleted') noticeText = t(notice.key, { name: notice.name });
+    else if (notice) noticeText = t('error');
+    renderRules();
+    if (control) renderEditor();
+    scheduleEl.replaceChildren(...[
       h('h2', {}, t('schedule_title')),
       control ? h('div', { class: 'presets' }, presets.map((p) => {
         const button = h('button', { type: 'button', class: 'secondary', 'data-control': 'preset', 'data-preset': p.key },
@@ -192,12 +204,217 @@ export function mount(ctx) {
         return h('div', { class: 'preset' }, button, h('p', { class: 'muted' }, text(p.describe_vi, p.describe_en)));
       })) : null,
       noticeText ? h('p', { class: 'status ok', 'aria-live': 'polite', 'data-notice': '' }, noticeText) : null,
+      rulesEl,
+      control ? editorEl : null,
       h('h3', {}, t('preview_title')),
       preview.length === 0 ? h('p', { class: 'muted' }, t('preview_none')) : preview.map((g) => h('details', { class: 'preview', 'data-preview': g.group },
         h('summary', {}, g.name),
         g.steps.length === 0 ? h('p', { class: 'muted' }, t('preview_none'))
           : h('ul', { class: 'lines' }, g.steps.map((s) => h('li', {}, stepText(s)))))),
+    ].flat().filter(Boolean));
+  }
+
+  // --- rules: the list in plain words, and the editor (head, technician) --------------------------------
+  const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]; // Monday (T2) .. Sunday (CN), as the hub counts them
+  const OFFSETS = [-60, -30, -15, 0, 15, 30, 60];
+  const LEVELS = [0, 50, 100];
+
+  function newDraft() {
+    return {
+      name: '', target: 'all', days: 'every', weekdays: [], priority: 10,
+      steps: [{ anchor: 'sunset', time: '18:00', offset: 0, brightness: 100 }],
+    };
+  }
+
+  function atText(at) {
+    if (at.anchor === 'clock') return at.time;
+    const m = Math.abs(at.offset_min);
+    if (!m) return t(`at_${at.anchor}`);
+    return t(`at_${at.anchor}_${at.offset_min > 0 ? 'after' : 'before'}`, { m });
+  }
+
+  function daysText(days) {
+    if (days.lunar_days) {
+      const sorted = [...days.lunar_days].sort((a, b) => a - b);
+      return sorted.join() === '1,15' ? t('days_lunar') : t('days_lunar_list', { d: sorted.join(', ') });
+    }
+    if (days.holidays || days.lunar_dates || days.date_from || days.date_to) return t('days_special');
+    if (days.weekdays && days.weekdays.length < 7) {
+      return [...days.weekdays].sort((a, b) => a - b).map((d) => t(`wd_${d}`)).join(', ');
+    }
+    return t('days_every');
+  }
+
+  function describe(rule) {
+    const steps = rule.levels.map((l) => t('rule_step', {
+      at: atText(l.at), what: l.brightness > 0 ? t('step_level', { b: l.brightness }) : t('step_off'),
+    }));
+    steps.push(t('rule_until', { at: atText(rule.until) }));
+    return `${steps.join(', ')} · ${daysText(rule.days)}`;
+  }
+
+  const targetName = (id) => (id === 'all' ? t('target_all') : groupNames.get(id) ?? id);
+
+  async function refresh() {
+    [rules, preview] = await Promise.all([get('/api/lights/schedules'), get('/api/lights/schedules/preview?days=7')]);
+  }
+
+  async function removeRule(rule, button) {
+    if (!window.confirm(t('rule_delete_confirm', { name: rule.name }))) return;
+    button.disabled = true;
+    try {
+      await del(`/api/lights/schedules/${rule.id}`);
+      notice = { key: 'rule_deleted', name: rule.name };
+      await refresh();
+    } catch (error) {
+      if (!(error instanceof ApiError)) console.error(error);
+      notice = { key: 'error' };
+    }
+    renderSchedule();
+  }
+
+  function renderRules() {
+    rulesEl.replaceChildren(
+      h('h3', {}, t('rules_title')),
+      rules.length === 0 ? h('p', { class: 'muted' }, t('rules_none')) : h('ul', { class: 'rows' }, rules.map((r) => {
+        const row = h('li', { class: 'row rule', 'data-rule': r.id },
+          h('p', { class: 'name' }, r.name),
+          h('p', {}, targetName(r.target), r.priority > 10 ? ` · ${t('priority_high')}` : ''),
+          h('p', { class: 'muted', 'data-describe': '' }, describe(r)));
+        if (control) {
+          const button = h('button', { type: 'button', class: 'danger wide', 'data-control': 'delete-rule' }, t('rule_delete'));
+          button.addEventListener('click', () => removeRule(r, button));
+          row.append(button);
+        }
+        return row;
+      })),
     );
+  }
+
+  function body() {
+    const steps = draft.steps.map((s) => ({
+      at: s.anchor === 'clock' ? { anchor: 'clock', time: s.time } : { anchor: s.anchor, offset_min: s.offset },
+      brightness: s.brightness,
+    }));
+    // A last step "tắt" ends the night; without one the lights go off at sunrise.
+    const last = steps.length > 1 && steps[steps.length - 1].brightness === 0 ? steps.pop() : null;
+    const days = {};
+    if (draft.days === 'weekdays') days.weekdays = [...draft.weekdays].sort((a, b) => a - b);
+    if (draft.days === 'lunar') days.lunar_days = [1, 15];
+    const name = draft.name.trim() || `${targetName(draft.target)}: ${steps.map((s) => atText(s.at)).join(', ')}`;
+    return {
+      body: { name, target: draft.target, priority: draft.priority, days, levels: steps,
+        until: last ? last.at : { anchor: 'sunrise', offset_min: 0 } },
+      untilStep: last ? draft.steps.length - 1 : null,
+    };
+  }
+
+  function errorKey(loc, untilStep) {
+    const path = loc[0] === 'body' ? loc.slice(1) : loc;
+    if (path[0] === 'levels' && Number.isInteger(path[1])) return `levels.${path[1]}`;
+    if (path[0] === 'until' && untilStep != null) return `levels.${untilStep}`;
+    if (['name', 'target', 'days', 'priority', 'levels'].includes(path[0])) return path[0];
+    return 'form';
+  }
+
+  async function save() {
+    const { body: rule, untilStep } = body();
+    errors = {};
+    if (draft.days === 'weekdays' && draft.weekdays.length === 0) {
+      errors.days = t('days_pick');
+      renderEditor();
+      return;
+    }
+    saving = true;
+    renderEditor();
+    try {
+      await post('/api/lights/schedules', rule);
+      notice = { key: 'rule_saved', name: rule.name };
+      draft = newDraft();
+      editorEl.open = false;
+      await refresh();
+    } catch (error) {
+      if (!(error instanceof ApiError)) console.error(error);
+      const detail = error instanceof ApiError && error.status === 422 ? error.body?.detail : null;
+      if (Array.isArray(detail)) {
+        for (const d of detail) {
+          const key = errorKey(d.loc ?? [], untilStep);
+          errors[key] = errors[key] ? `${errors[key]} ${d.msg}` : d.msg;
+        }
+      } else errors.form = typeof detail === 'string' ? detail : t('error');
+    }
+    saving = false;
+    renderSchedule();
+  }
+
+  const fieldError = (key) => (errors[key]
+    ? h('p', { class: 'field-error', role: 'alert', 'data-error': key }, errors[key]) : null);
+
+  function choice(label, pressed, onclick, attrs = {}) {
+    return h('button', { type: 'button', class: `choice${pressed ? ' chosen' : ''}`, 'aria-pressed': pressed ? 'true' : 'false',
+      onclick, ...attrs }, label);
+  }
+
+  function stepEditor(step, i) {
+    const id = `rule-step-${i}`;
+    const when = step.anchor === 'clock'
+      ? h('input', { type: 'time', id: `${id}-time`, value: step.time, required: true, 'data-field': 'time',
+        'aria-label': t('rule_time'), oninput: (e) => { step.time = e.target.value; } })
+      : h('select', { id: `${id}-offset`, 'data-field': 'offset', 'aria-label': t('rule_offset'),
+        onchange: (e) => { step.offset = Number(e.target.value); } },
+      OFFSETS.map((m) => h('option', { value: m, selected: m === step.offset },
+        m === 0 ? t('offset_zero') : t(m > 0 ? 'offset_after' : 'offset_before', { m: Math.abs(m) }))));
+    return h('fieldset', { class: 'rule-step', 'data-step': i },
+      h('legend', {}, t('rule_step_n', { n: i + 1 })),
+      h('label', { for: `${id}-anchor` }, t('rule_at')),
+      h('select', { id: `${id}-anchor`, 'data-field': 'anchor',
+        onchange: (e) => { step.anchor = e.target.value; renderEditor(); } },
+      ['clock', 'sunset', 'sunrise'].map((a) => h('option', { value: a, selected: a === step.anchor }, t(`anchor_${a}`)))),
+      when,
+      h('p', { class: 'label' }, t('rule_brightness')),
+      h('div', { class: 'choices three' }, LEVELS.map((b) => choice(b === 0 ? t('level_off') : `${b}%`, step.brightness === b,
+        () => { step.brightness = b; renderEditor(); }, { 'data-level': b }))),
+      i > 0 ? h('button', { type: 'button', class: 'secondary', 'data-control': 'remove-step',
+        onclick: () => { draft.steps.splice(i, 1); renderEditor(); } }, t('rule_remove_step')) : null,
+      fieldError(`levels.${i}`));
+  }
+
+  function renderEditor() {
+    const targets = [['all', t('target_all')], ...groupNames];
+    editorEl.replaceChildren(...[
+      h('summary', { 'data-ui': 'add-rule' }, t('rule_add')),
+      h('label', { for: 'rule-target' }, t('rule_target')),
+      h('select', { id: 'rule-target', onchange: (e) => { draft.target = e.target.value; } },
+        targets.map(([id, name]) => h('option', { value: id, selected: id === draft.target }, name))),
+      fieldError('target'),
+      draft.steps.map(stepEditor),
+      fieldError('levels'),
+      draft.steps.length < 3 ? h('button', { type: 'button', class: 'secondary', 'data-control': 'add-step',
+        onclick: () => { const prev = draft.steps[draft.steps.length - 1];
+          draft.steps.push({ anchor: 'clock', time: prev.anchor === 'clock' ? prev.time : '22:00', offset: 0, brightness: 50 });
+          renderEditor(); } }, t('rule_add_step')) : null,
+      h('p', { class: 'muted' }, t('rule_until_hint')),
+      h('p', { class: 'label' }, t('rule_days')),
+      h('div', { class: 'choices' }, ['every', 'weekdays', 'lunar'].map((d) => choice(t(`days_mode_${d}`), draft.days === d,
+        () => { draft.days = d; renderEditor(); }, { 'data-days': d }))),
+      draft.days === 'weekdays' ? h('div', { class: 'choices seven' }, WEEKDAYS.map((d) => choice(t(`wd_${d}`),
+        draft.weekdays.includes(d), () => {
+          draft.weekdays = draft.weekdays.includes(d) ? draft.weekdays.filter((x) => x !== d) : [...draft.weekdays, d];
+          renderEditor();
+        }, { 'data-weekday': d }))) : null,
+      fieldError('days'),
+      h('p', { class: 'label' }, t('rule_priority')),
+      h('div', { class: 'choices' }, [[10, 'priority_normal'], [50, 'priority_high']].map(([p, key]) => choice(t(key),
+        draft.priority === p, () => { draft.priority = p; renderEditor(); }, { 'data-priority': p }))),
+      fieldError('priority'),
+      h('label', { for: 'rule-name' }, t('rule_name')),
+      h('input', { type: 'text', id: 'rule-name', maxlength: 80, value: draft.name, placeholder: t('rule_name_hint'),
+        oninput: (e) => { draft.name = e.target.value; } }),
+      fieldError('name'),
+      fieldError('form'),
+      h('button', { type: 'button', class: 'primary', 'data-control': 'save-rule', disabled: saving, onclick: save },
+        saving ? t('rule_saving') : t('rule_save')),
+    ].flat().filter(Boolean));
   }
 
   // --- energy -------------------------------------------------------------------------------------------
@@ -229,11 +446,17 @@ export function mount(ctx) {
 
   // --- data ---------------------------------------------------------------------------------------------
   async function load() {
-    const [site, list, presetList, previewList, report, faultList] = await Promise.all([
+    const [site, list, presetList, previewList, report, faultList, ruleList] = await Promise.all([
       get('/api/site'), get('/api/devices'), get('/api/lights/schedules/presets'),
       get('/api/lights/schedules/preview?days=7'), get('/api/lights/energy?by=road&period=month'),
-      control ? get('/api/lights/faults?open=true') : Promise.resolve([]),
+      control ? get('/api/lights/faults?open=true') : Promise.resolve([]), get('/api/lights/schedules'),
     ]);
+    rules = ruleList;
+    groupNames = new Map();
+    for (const road of site.roads) {
+      groupNames.set(road.id, road.name);
+      for (const alley of site.alleys) if (alley.road === road.id) groupNames.set(alley.id, alley.name);
+    }
     for (const d of list) if (d.kind === 'light') lights.set(d.id, d);
     const groupOf = (d) => d.group;
     const addCard = (group, kind, members) => {
