@@ -135,6 +135,8 @@ def test_head_adds_a_schedule_sees_it_in_the_preview_then_deletes_it(
     step2 = editor.locator("[data-step='1']")
     step2.locator("[data-field='time']").fill("23:00")
     step2.locator("[data-level='50']").click()
+    step1.scroll_into_view_if_needed()
+    screenshot(phone, "lights-rule-steps")
     editor.locator("[data-days='every']").click()
     editor.locator("#rule-name").fill(name)
     editor.locator("[data-control='save-rule']").scroll_into_view_if_needed()

@@ -395,7 +395,7 @@ export function mount(ctx) {
           renderEditor(); } }, t('rule_add_step')) : null,
       h('p', { class: 'muted' }, t('rule_until_hint')),
       h('p', { class: 'label' }, t('rule_days')),
-      h('div', { class: 'choices' }, ['every', 'weekdays', 'lunar'].map((d) => choice(t(`days_mode_${d}`), draft.days === d,
+      h('div', { class: 'choices stack' }, ['every', 'weekdays', 'lunar'].map((d) => choice(t(`days_mode_${d}`), draft.days === d,
         () => { draft.days = d; renderEditor(); }, { 'data-days': d }))),
       draft.days === 'weekdays' ? h('div', { class: 'choices seven' }, WEEKDAYS.map((d) => choice(t(`wd_${d}`),
         draft.weekdays.includes(d), () => {
