@@ -67,6 +67,29 @@ def test_an_offline_light_gets_the_command_when_it_returns(rig: MqttRig) -> None
     assert done["rollup"]["ok"] is True  # type: ignore[index]
 
 
+def test_an_offline_light_never_gets_a_command_that_expired_while_it_was_away(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    start = now_ms()
+    clock = ControlledClock(start)
+    set_topic = topic(SITE.id, Kind.LIGHT, "den-5", Channel.SET)
+    with clocked_rig(tmp_path, mosquitto, SITE, clock) as rig, Probe(mosquitto.host, mosquitto.port,
+                                                                       [set_topic]) as probe:
+        rig.fleet.set_offline("den-5", True)
+        eventually(lambda: not rig.hub.registry.get("den-5").online)  # type: ignore[union-attr]
+        command_id = rig.command({"target": {"device": "den-5"}, "on": True, "expires_in_minutes": 1})
+        assert rig.result(command_id)["lights"][0]["status"] == "queued"  # type: ignore[index]
+        clock.set(start + MINUTE + 1_000)  # the light is still away when the command's minute is up
+        done = rig.wait_done(command_id, 10)
+        assert done["lights"][0]["status"] == "expired"  # type: ignore[index]
+        rig.fleet.set_offline("den-5", False)
+        eventually(lambda: rig.hub.registry.get("den-5").online, 10)  # type: ignore[union-attr]
+        time.sleep(1.0)  # time enough for a (wrong) re-send on return
+        assert probe.messages == []  # nothing was ever published to the light
+        light = rig.hub.registry.get("den-5")
+        assert light is not None and light.state["state"] == "OFF"
+
+
 def test_an_override_returns_to_the_schedule_when_it_ends(tmp_path: Path, mosquitto: Mosquitto) -> None:
     start = now_ms()
     clock = ControlledClock(start)  # the hub's lights and the simulated lights both read it
