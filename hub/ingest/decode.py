@@ -22,7 +22,7 @@ from devices.contract import (
     TopicError,
     parse_topic,
 )
-from devices.kinds import spec
+from devices.kinds import KINDS
 from hub.storage.base import Point
 
 
@@ -91,7 +91,7 @@ def _availability(where: DeviceTopic, entry: InventoryEntry, payload: bytes, now
 def _json_message(
     where: DeviceTopic, entry: InventoryEntry, payload: bytes, now_ms: int, bounds: ClockBounds
 ) -> Accepted | Rejected:
-    model = spec(where.kind).model(where.channel)
+    model = KINDS[where.kind].models[where.channel]  # where.kind is a Kind already: no enum lookup
     try:
         message = model.model_validate_json(payload)
     except ValidationError as exc:

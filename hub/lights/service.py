@@ -35,6 +35,7 @@ class Lights:
                  offline_hold_ms: int = 60_000) -> None:
         self._audit, self._clock, self._tick_s = audit, clock, tick_s
         self._site = registry.site
+        self._registry = registry
         self._store = SqliteCommandStore(state)
         self.commands = CommandService(bus, registry, self._store, clock=clock)
         self.schedules = ScheduleService(bus, registry, RuleTable(state), ConfigLedger(state), clock)
@@ -75,7 +76,7 @@ class Lights:
         return fault
 
     def _fault_context(self, device: str, ts_ms: int) -> Context:
-        light = self._site.device(device)
+        light = self._registry.get(device)  # a plain dict lookup: this runs for every telemetry sample
         scheduled, daylight = self.schedules.expected(light.group, ts_ms) if light else (None, False)
         return Context(self.full_power.of(device), scheduled, daylight)
 
