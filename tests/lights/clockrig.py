@@ -16,19 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from devices.site import Site
-from hub.api.app import create_app
-from hub.auth.principal import Role
 from hub.lights.service import Lights
-from hub.runtime import Hub, build_hub
-from hub.settings import load_settings
+from hub.runtime import Hub
 from simulators.fleet import Fleet
 from simulators.stamp import Clock
-from tests.auth.clients import bearer
-from tests.lights.apprig import eventually
-from tests.lights.mqttrig import MqttRig
+from tests.lights.mqttrig import MqttRig, mqtt_rig
 from tests.support.mosquitto import Mosquitto
 
 CLOCK_CHECK_S = 0.05  # how often a simulated light re-reads its clock
@@ -56,19 +49,7 @@ def clocked_rig(tmp: Path, mosquitto: Mosquitto, site: Site, clock: Clock, *, ho
                 fleet: Fleet | None = None) -> Iterator[MqttRig]:
     """As mqtt_rig, with the hub's lights and the simulated lights on `clock`; the hub runs inside the
     block, the lights too unless `fleet` is given (then they outlive it)."""
-    settings = load_settings({}, data_dir=tmp / "hub", mqtt_url=mosquitto.url, simulate=False,
-                             mqtt_client_id="hub-lights", lights_offline_hold_s=hold_s)
-    hub = build_hub(settings, site)
-    put_lights_on_clock(hub, clock)
-    hub.lights.commands.confirm_timeout_ms = 3_000
-    hub.lights.commands.overrides.grace_ms = 3_000
-    lights = fleet or clocked_fleet(mosquitto, site, clock)
-    with TestClient(create_app(lambda: hub)) as client:
-        assert hub.bus.wait_connected(10)
-        assert lights.start(wait_s=10)
-        eventually(lambda: all(live.online for live in hub.registry.all()), 10)
-        try:
-            yield MqttRig(hub, lights, client, bearer(hub, Role.HEAD))
-        finally:
-            if fleet is None:
-                lights.stop()
+    with mqtt_rig(tmp, mosquitto, site, hold_s=hold_s, fleet=fleet,
+                  prepare=lambda hub: put_lights_on_clock(hub, clock),
+                  make_fleet=lambda: clocked_fleet(mosquitto, site, clock)) as rig:
+        yield rig

@@ -4,7 +4,7 @@ smaller cousin. Timeouts are shortened so a test does not wait the production 30
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,15 +48,19 @@ def sim_fleet(mosquitto: Mosquitto, site: Site) -> Fleet:
 
 
 @contextmanager
-def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2,
-             fleet: Fleet | None = None) -> Iterator[MqttRig]:
-    """The hub runs inside the block; the lights too, unless `fleet` is given (then they outlive it)."""
+def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2, fleet: Fleet | None = None,
+             prepare: Callable[[Hub], None] | None = None,
+             make_fleet: Callable[[], Fleet] | None = None) -> Iterator[MqttRig]:
+    """The hub runs inside the block; the lights too, unless `fleet` is given (then they outlive it).
+    `prepare` changes the hub before it starts; `make_fleet` builds the lights the rig owns."""
     settings = load_settings({}, data_dir=tmp / "hub", mqtt_url=mosquitto.url, simulate=False,
                              mqtt_client_id="hub-lights", lights_offline_hold_s=hold_s)
     hub = build_hub(settings, site)
+    if prepare is not None:
+        prepare(hub)
     hub.lights.commands.confirm_timeout_ms = 3_000
     hub.lights.commands.overrides.grace_ms = 3_000
-    lights = fleet or sim_fleet(mosquitto, site)
+    lights = fleet or (make_fleet() if make_fleet else sim_fleet(mosquitto, site))
     with TestClient(create_app(lambda: hub)) as client:
         assert hub.bus.wait_connected(10)
         assert lights.start(wait_s=10)
