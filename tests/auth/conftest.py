@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from argon2.profiles import CHEAPEST
-from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
 from hub.runtime import Hub
 from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
@@ -22,9 +19,3 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def hub(tmp_path: Path, cheap_hashing: None) -> Hub:
     return memory_hub(tmp_path, small_site())
-
-
-@pytest.fixture
-def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: hub)) as c:
-        yield c

@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from devices.contract import topic
-from hub.api.app import create_app
 from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.auth.clients import bearer
-from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
 
 SITE = small_site()
 
 
 @pytest.fixture
-def broker() -> MemoryBroker:
-    return MemoryBroker()
-
-
-@pytest.fixture
-def hub(tmp_path: Path, broker: MemoryBroker) -> Hub:
-    return memory_hub(tmp_path, SITE, broker)
-
-
-@pytest.fixture
-def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: hub)) as c:
-        # Reads are open to every role: a resident's token reaches all of them (metrics: technician).
-        c.headers.update(bearer(hub, Role.RESIDENT))
-        yield c
+def client(client: TestClient, hub: Hub) -> TestClient:
+    # Reads are open to every role: a resident's token reaches all of them (metrics: technician).
+    client.headers.update(bearer(hub, Role.RESIDENT))
+    return client
 
 
 def feed(broker: MemoryBroker, hub: Hub, device: str, samples: int) -> int:

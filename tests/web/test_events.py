@@ -26,11 +26,6 @@ SITE = small_site()
 
 
 @pytest.fixture
-def broker() -> MemoryBroker:
-    return MemoryBroker()
-
-
-@pytest.fixture
 def hub(tmp_path: Path, broker: MemoryBroker) -> Iterator[Hub]:
     """A started hub: its ingest thread calls the registry's listeners, as in production."""
     hub = memory_hub(tmp_path, SITE, broker)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from devices.contract import topic
-from hub.api.app import create_app
 from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
 from hub.lights.fault_store import FaultTable
@@ -21,26 +18,11 @@ from hub.runtime import Hub
 from hub.timeutil import now_ms
 from hub.web.router import STATIC
 from tests.auth.clients import bearer
-from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
 
 SITE = small_site()
 
 
-@pytest.fixture
-def broker() -> MemoryBroker:
-    return MemoryBroker()
-
-
-@pytest.fixture
-def hub(tmp_path: Path, broker: MemoryBroker) -> Hub:
-    return memory_hub(tmp_path, SITE, broker)
-
-
-@pytest.fixture
-def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(lambda: hub)) as c:
-        yield c
 
 
 def feed(broker: MemoryBroker, hub: Hub, *messages: tuple[str, str, str, bytes]) -> None:
