@@ -21,18 +21,10 @@ from tests.support.influxq import seqs_by_device
 from tests.support.mosquitto import Mosquitto
 from tests.support.publisher import Publisher, telemetry_payload
 from tests.support.sitefile import write_site
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 DB = "hamlet"
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def landed(influxd: InfluxD) -> dict[str, list[int]]:
@@ -89,7 +81,7 @@ def test_every_message_from_simulated_devices_lands_in_influxd_exactly_once(
     hub = hub_factory(site)
     result = publish_load(mosquitto.host, mosquitto.port, site.id, devices=50, messages=5000, clients=3)
     assert result.acked == 5000
-    wait_until(lambda: total(influxd) >= 5000, 60, "5000 points in influxd")
+    eventually(lambda: total(influxd) >= 5000, 60, "5000 points in influxd")
     by_device = landed(influxd)
     assert {d: seqs[-1] for d, seqs in by_device.items()} == result.per_device_last_seq
     assert_exactly_once(influxd, site, 100)
@@ -111,7 +103,7 @@ def test_bad_messages_are_dead_lettered_and_the_next_good_one_lands(
     now = time.time_ns() // 1_000_000
     pub.raw(t, telemetry_payload(7, now))  # good
     pub.wait_acked(5)
-    wait_until(lambda: "load-00001" in landed(influxd), 20, "the good message in influxd")
+    eventually(lambda: "load-00001" in landed(influxd), 20, "the good message in influxd")
     assert landed(influxd)["load-00001"] == [7]
     reasons = {d.reason: d.detail for d in hub.outbox.dead_letters()}
     assert set(reasons) == {"malformed", "oversized", "invalid", "unknown_device"}
@@ -139,7 +131,7 @@ def test_hub_killed_mid_stream_and_restarted_loses_nothing(
         proc.start()
         sender.join(timeout=60)
         pub.wait_acked(len(devices) * per_device)
-        wait_until(lambda: total(influxd) >= len(devices) * per_device, 90, "every point after the restart")
+        eventually(lambda: total(influxd) >= len(devices) * per_device, 90, "every point after the restart")
         assert_exactly_once(influxd, site, per_device)
     finally:
         proc.stop()
@@ -155,7 +147,7 @@ def test_store_stopped_for_a_minute_loses_nothing(
     base = time.time_ns() // 1_000_000 - 100_000
     first = pub.telemetry(devices, per_device=50, start_ts=base)
     pub.wait_acked(first)
-    wait_until(lambda: total(influxd) >= first, 30, "the first half in influxd")
+    eventually(lambda: total(influxd) >= first, 30, "the first half in influxd")
     influxd.stop()
     # Keep publishing through the outage: points wait in the hub's outbox, not in the broker.
     for second in range(60):
@@ -165,7 +157,7 @@ def test_store_stopped_for_a_minute_loses_nothing(
     assert hub.outbox.depth() > 0
     influxd.start()
     expected = len(devices) * 110
-    wait_until(lambda: total(influxd) >= expected, 60, "the outbox drained after the store came back")
+    eventually(lambda: total(influxd) >= expected, 60, "the outbox drained after the store came back")
     by_device = landed(influxd)
     assert all(len(set(v)) == len(v) == 110 for v in by_device.values())
     assert hub.outbox.depth() == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +12,7 @@ from hub.bus.base import Message
 from hub.bus.mqtt import MqttBus, MqttOptions
 from tests.support.mosquitto import Mosquitto
 from tests.support.publisher import Publisher
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 SITE = "bus-test"
@@ -44,15 +44,6 @@ def bus(mosquitto: Mosquitto) -> Iterator[MqttBus]:
     b.stop()
 
 
-def wait(check: object, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_unacknowledged_messages_come_back_after_a_reconnect(mosquitto: Mosquitto) -> None:
     received: list[Message] = []
     first = make_bus(mosquitto)
@@ -63,7 +54,7 @@ def test_unacknowledged_messages_come_back_after_a_reconnect(mosquitto: Mosquitt
     try:
         for i in range(5):
             pub.raw("t/x", f"m{i}".encode())
-        assert wait(lambda: len(received) == 5)
+        eventually(lambda: len(received) == 5)
         first.stop()
         pub.raw("t/x", b"while-away")  # queued by the broker for the persistent session
         again: list[Message] = []
@@ -75,7 +66,7 @@ def test_unacknowledged_messages_come_back_after_a_reconnect(mosquitto: Mosquitt
 
         second.subscribe("t/#", take)
         second.start()
-        assert wait(lambda: len(again) >= 6)
+        eventually(lambda: len(again) >= 6)
         assert sorted(m.payload for m in again) == sorted([b"m0", b"m1", b"m2", b"m3", b"m4", b"while-away"])
         second.stop()
     finally:
@@ -87,11 +78,11 @@ def test_availability_is_retained_with_a_last_will(mosquitto: Mosquitto, bus: Mq
     assert bus.wait_connected(10)
     watcher = Watcher(mosquitto, hub_availability_topic(SITE))
     try:
-        assert wait(lambda: [m.payload for m in watcher.got] == [b"online"])
+        eventually(lambda: [m.payload for m in watcher.got] == [b"online"])
         sock = bus._client.socket()  # an ungraceful end: the broker must publish the will
         assert sock is not None
         sock.close()
-        assert wait(lambda: watcher.got[-1].payload == b"offline", timeout=20)
+        eventually(lambda: watcher.got[-1].payload == b"offline", timeout=20)
     finally:
         watcher.bus.stop()
 

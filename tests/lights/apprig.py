@@ -3,8 +3,7 @@ lights API tests. The hub's own threads run, so tests wait for outcomes with `ev
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,14 +19,7 @@ from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.hub.apphub import memory_hub
 from tests.lights.fakes import FakeLight
-
-
-def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
+from tests.support.waiting import eventually
 
 
 class AppRig:

@@ -18,8 +18,8 @@ from hub.runtime import Hub, build_hub
 from hub.settings import load_settings
 from simulators.fleet import Fleet
 from tests.auth.clients import bearer
-from tests.lights.apprig import eventually
 from tests.support.mosquitto import Mosquitto
+from tests.support.waiting import eventually
 
 
 @dataclass

@@ -12,8 +12,9 @@ import pytest
 from hub.auth.principal import Role
 from hub.lights.presets import preset_rule
 from tests.auth.clients import bearer
-from tests.lights.apprig import AppRig, app_rig, eventually
+from tests.lights.apprig import AppRig, app_rig
 from tests.lights.sites import hamlet
+from tests.support.waiting import eventually
 
 SITE = hamlet()
 

@@ -23,13 +23,13 @@ from devices.light import LightConfig
 from hub.auth.principal import Role
 from simulators.stamp import now_ms
 from tests.auth.clients import bearer
-from tests.lights.apprig import eventually
 from tests.lights.clockrig import clocked_fleet, clocked_rig
 from tests.lights.mqttrig import MqttRig, mqtt_rig
 from tests.lights.sites import hamlet
 from tests.simulators.clock import MINUTE, ControlledClock
 from tests.simulators.probe import Probe, Received
 from tests.support.mosquitto import Mosquitto
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 SITE = hamlet()
