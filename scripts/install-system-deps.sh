@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the integration and browser tests start for real.
+# Installs the Debian packages that the integration and browser tests start for real, and the speech
+# engine the hub uses for text bulletins.
 # Idempotent: does nothing when every binary is already there.
 set -euo pipefail
 need=()
@@ -7,6 +8,9 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need+=(influxdb)
 command -v victoria-metrics >/dev/null 2>&1 || [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Text bulletins are spoken by espeak-ng's Vietnamese voice; sox measures audio in the tests.
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || need+=(sox)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
