@@ -12,7 +12,7 @@ from typing import Any
 
 from devices.contract import Channel, Kind
 from devices.site import Device, Position, Site
-from hub.ingest.decode import Accepted, InventoryEntry
+from hub.domain import Accepted, InventoryEntry
 
 ChangeListener = Callable[["DeviceLive"], None]
 

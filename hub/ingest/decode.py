@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from devices.contract import (
     MAX_PAYLOAD_BYTES,
@@ -18,32 +18,18 @@ from devices.contract import (
     ONLINE,
     Channel,
     DeviceTopic,
-    Kind,
     TopicError,
     parse_topic,
 )
 from devices.kinds import KINDS
+from hub.domain import Accepted, InventoryEntry
 from hub.storage.base import Point
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryEntry:
-    kind: Kind
-    group: str
 
 
 @dataclass(frozen=True, slots=True)
 class ClockBounds:
     ahead_ms: int
     behind_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    where: DeviceTopic
-    point: Point
-    message: BaseModel | None  # None for availability, whose payload is a bare word
-    clock_replaced: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from devices.contract import ingest_filters
 from hub.bus.base import Bus, Message
-from hub.ingest.decode import Accepted, ClockBounds, decode
+from hub.domain import Accepted
+from hub.ingest.decode import ClockBounds, decode
 from hub.ingest.outbox import DeadLetter, Outbox
 from hub.metrics import HubMetrics
 from hub.registry import Registry

@@ -19,7 +19,7 @@ from functools import partial
 from devices.contract import Channel, Kind, topic
 from devices.light import LightAck, LightState
 from hub.bus.base import Bus, Delivery
-from hub.ingest.decode import Accepted
+from hub.domain import Accepted
 from hub.lights.command_model import CommandRequest, LightCommand, LightProgress
 from hub.lights.command_store import CommandStore
 from hub.lights.lifecycle import IN_FLIGHT, SETTLED, Event, Status, advance

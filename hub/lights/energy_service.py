@@ -9,7 +9,7 @@ import threading
 from devices.contract import Channel, Kind
 from devices.light import LightTelemetry
 from devices.site import Site
-from hub.ingest.decode import Accepted
+from hub.domain import Accepted
 from hub.lights.energy import DEFAULT_FULL_W, By, EnergyRow, Period, Sample, Use, between, local_day, roll_up
 from hub.lights.faults import LEAK_W
 from hub.lights.sun import Place

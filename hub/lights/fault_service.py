@@ -15,7 +15,7 @@ from typing import Any
 
 from devices.contract import Channel, Kind
 from devices.light import LightEvent, LightTelemetry
-from hub.ingest.decode import Accepted
+from hub.domain import Accepted
 from hub.lights.fault_store import Fault, FaultTable
 from hub.lights.faults import Context, FaultKind, Reading, evaluate, group_offline
 from hub.registry import Registry

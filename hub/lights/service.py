@@ -11,7 +11,7 @@ from collections.abc import Callable
 from hub.auth.audit import AuditLog
 from hub.auth.principal import Principal
 from hub.bus.base import Bus
-from hub.ingest.decode import Accepted
+from hub.domain import Accepted
 from hub.lights.command_model import CommandRequest, LightCommand
 from hub.lights.commands import CommandService, Who
 from hub.lights.energy_service import EnergyService, FullPower

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from devices.contract import Kind, topic
-from hub.ingest.decode import Accepted, ClockBounds, InventoryEntry, Rejected, decode
+from hub.domain import Accepted, InventoryEntry
+from hub.ingest.decode import ClockBounds, Rejected, decode
 
 NOW = 1_795_000_000_000
 INV = {"den-1": InventoryEntry(Kind.LIGHT, "ngo-3"), "loa-1": InventoryEntry(Kind.SPEAKER, "vung-bac")}
