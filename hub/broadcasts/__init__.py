@@ -1,0 +1,1 @@
+"""Loudspeaker bulletins: media, speech, plans, delivery and the as-run log."""
