@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure, percentile, wait_for
 from devices.contract import PREFIX, Channel, Kind, topic
-from hub.lights.command_model import CommandRequest, LightCommand
-from hub.lights.commands import Who
-from hub.lights.lifecycle import Status
+from hub.commands.lifecycle import Status
+from hub.lights.commands.model import CommandRequest, LightCommand
+from hub.lights.commands.service import Who
 from hub.runtime import Hub, build_hub
 from hub.settings import load_settings
 from simulators.fleet import Fleet

@@ -31,8 +31,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from hub.api.access import ANY_ROLE, Principal, Role, allow
-from hub.lights.command_model import LightCommand
-from hub.lights.fault_store import Fault
+from hub.lights.commands.model import LightCommand
+from hub.lights.faults.store import Fault
 from hub.lights.views import FaultPublic
 from hub.registry import DeviceLive
 from hub.runtime import Hub

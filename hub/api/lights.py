@@ -13,11 +13,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 
 from hub.api.access import ANY_ROLE, Principal, Role, allow
 from hub.api.deps import HubDep
-from hub.lights.command_model import CommandRequest
-from hub.lights.energy import By, Period
-from hub.lights.presets import PRESETS
-from hub.lights.rules import Rule, RuleBody
-from hub.lights.schedules import RuleError
+from hub.lights.commands.model import CommandRequest
+from hub.lights.energy.meter import By, Period
+from hub.lights.schedules.presets import PRESETS
+from hub.lights.schedules.rules import Rule, RuleBody
+from hub.lights.schedules.service import RuleError
 from hub.lights.targets import light_groups
 from hub.lights.views import (
     CommandPublic,

@@ -12,15 +12,15 @@ from hub.auth.audit import AuditLog
 from hub.auth.principal import Principal
 from hub.bus.base import Bus
 from hub.domain import Accepted
-from hub.lights.command_model import CommandRequest, LightCommand
-from hub.lights.commands import CommandService, Who
-from hub.lights.energy_service import EnergyService, FullPower
-from hub.lights.fault_service import FaultService
-from hub.lights.fault_store import Fault, FaultTable
-from hub.lights.faults import Context
-from hub.lights.rules import Rule, RuleBody
-from hub.lights.schedules import ScheduleService
-from hub.lights.state_tables import ConfigLedger, RuleTable, SqliteCommandStore
+from hub.lights.commands.model import CommandRequest, LightCommand, sqlite_store
+from hub.lights.commands.service import CommandService, Who
+from hub.lights.energy.service import EnergyService, FullPower
+from hub.lights.faults.detect import Context
+from hub.lights.faults.service import FaultService
+from hub.lights.faults.store import Fault, FaultTable
+from hub.lights.schedules.rules import Rule, RuleBody
+from hub.lights.schedules.service import ScheduleService
+from hub.lights.schedules.tables import ConfigLedger, RuleTable
 from hub.registry import Registry
 from hub.statedb import StateDB
 from hub.timeutil import now_ms
@@ -36,7 +36,7 @@ class Lights:
         self._audit, self._clock, self._tick_s = audit, clock, tick_s
         self._site = registry.site
         self._registry = registry
-        self._store = SqliteCommandStore(state)
+        self._store = sqlite_store(state)
         self.commands = CommandService(bus, registry, self._store, clock=clock)
         self.schedules = ScheduleService(bus, registry, RuleTable(state), ConfigLedger(state), clock)
         self.full_power = FullPower()

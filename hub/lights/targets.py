@@ -10,10 +10,9 @@ from collections.abc import Sequence
 
 from devices.contract import Kind
 from devices.site import Device, Site
-from hub.lights.command_model import Target
-from hub.lights.rollup import Label
-from hub.lights.rules import ALL, Rule
-from hub.lights.schedule import Scope
+from hub.commands.model import Label, Target
+from hub.lights.schedules.rules import ALL, Rule
+from hub.scheduling.timeline import Plan, Scope
 
 
 def all_lights(site: Site) -> list[str]:
@@ -45,7 +44,7 @@ def known_target(site: Site, target: str) -> bool:
     return target == ALL or target in {r.id for r in site.roads} | {a.id for a in site.alleys}
 
 
-def rules_for(site: Site, group: str, rules: Sequence[Rule]) -> tuple[list[Rule], Scope]:
+def rules_for(site: Site, group: str, rules: Sequence[Rule]) -> tuple[list[Rule], Scope[int]]:
     """The rules that reach lights of `group`, in their order, and the scope ranking their targets."""
     narrowness = {ALL: 0, group: 2}
     road = road_of(site, group)
@@ -55,8 +54,8 @@ def rules_for(site: Site, group: str, rules: Sequence[Rule]) -> tuple[list[Rule]
         narrowness[group] = 1  # a light on the road itself: the road is its narrowest target
     chosen = [r for r in rules if r.target in narrowness]
 
-    def scope(rule: Rule) -> int:
-        return narrowness[rule.target]
+    def scope(plan: Plan[int]) -> int:
+        return narrowness[plan.target]
 
     return chosen, scope
 

@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from devices.site import Site
-from hub.lights.command_model import LightCommand, Target
-from hub.lights.configs import ConfigStatus
-from hub.lights.energy import EnergyRow
-from hub.lights.fault_store import Fault
-from hub.lights.faults import TITLES, FaultKind
-from hub.lights.overrides import OverridePhase
-from hub.lights.presets import Preset
-from hub.lights.rules import Rule, RuleBody
-from hub.lights.schedules import GroupTimeline
+from hub.commands.model import Target
+from hub.lights.commands.model import LightCommand
+from hub.lights.commands.overrides import OverridePhase
+from hub.lights.energy.meter import EnergyRow
+from hub.lights.faults.detect import TITLES, FaultKind
+from hub.lights.faults.store import Fault
+from hub.lights.schedules.configs import ConfigStatus
+from hub.lights.schedules.presets import Preset
+from hub.lights.schedules.rules import Rule, RuleBody
+from hub.lights.schedules.service import GroupTimeline
 
 
 class RollupPublic(BaseModel):
@@ -85,7 +86,7 @@ class GroupPreview(BaseModel):
     @classmethod
     def of(cls, item: GroupTimeline, rules: dict[str, Rule], tz: ZoneInfo) -> GroupPreview:
         steps = [
-            StepPublic(at_ms=s.at_ms, at_local=local_text(s.at_ms, tz), brightness=s.brightness, rule_id=s.rule_id,
+            StepPublic(at_ms=s.at_ms, at_local=local_text(s.at_ms, tz), brightness=s.value, rule_id=s.rule_id,
                        rule_name=rules[s.rule_id].name if s.rule_id in rules else None)
             for s in item.steps
         ]

@@ -16,8 +16,8 @@ from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
 from hub.ingest.outbox import Outbox
 from hub.ingest.pipeline import Ingest, IngestOptions
-from hub.lights.command_store import MemoryCommandStore
-from hub.lights.commands import CommandService
+from hub.lights.commands.model import memory_store
+from hub.lights.commands.service import CommandService
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 
@@ -130,7 +130,7 @@ class Rig:
         # Subscribe without the committer thread: `settle` runs the batches on the test's thread.
         for topic_filter in ingest_filters(site.id):
             self.bus.subscribe(topic_filter, self.ingest.receive)
-        self.store = MemoryCommandStore()
+        self.store = memory_store()
         self.commands = CommandService(self.bus, self.registry, self.store, clock=self.clock)
         self.ingest.observers.append(self.commands.observe)
         self.bus.start()

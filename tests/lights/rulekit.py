@@ -6,9 +6,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.lights.rules import At, Days, Level, Rule
-from hub.lights.schedule import TimelineStep
-from hub.lights.sun import Place, sun_event
+from hub.lights.schedules.rules import Level, Rule
+from hub.scheduling.sun import Place, sun_event
+from hub.scheduling.timeline import Step
+from hub.scheduling.when import At, Days
 
 PLACE = Place(21.33, 105.28, "Asia/Ho_Chi_Minh")  # Sơn Vi, Lâm Thao, Phú Thọ
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -48,11 +49,11 @@ def rule(rid: str, levels: list[tuple[str, int]], until: str, **extra: Any) -> R
     )
 
 
-def as_pairs(steps: list[TimelineStep]) -> list[tuple[int, int, str | None]]:
-    return [(s.at_ms, s.brightness, s.rule_id) for s in steps]
+def as_pairs(steps: list[Step[int]]) -> list[tuple[int, int, str | None]]:
+    return [(s.at_ms, s.value, s.rule_id) for s in steps]
 
 
-def level_at(steps: list[TimelineStep], moment: datetime) -> int:
+def level_at(steps: list[Step[int]], moment: datetime) -> int:
     """What the light does at `moment` following the timeline (the last step that has begun)."""
     t = ms(moment)
-    return max((s for s in steps if s.at_ms <= t), key=lambda s: s.at_ms).brightness
+    return max((s for s in steps if s.at_ms <= t), key=lambda s: s.at_ms).value

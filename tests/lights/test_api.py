@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.auth.principal import Role
-from hub.lights.presets import preset_rule
+from hub.lights.schedules.presets import preset_rule
 from tests.auth.clients import bearer
 from tests.lights.apprig import AppRig, app_rig
 from tests.lights.sites import hamlet

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from devices.light import LightSet
-from hub.lights.command_model import CommandRequest, LightCommand
-from hub.lights.commands import CommandService, Who
-from hub.lights.lifecycle import Status
-from hub.lights.overrides import OverridePhase
+from hub.commands.lifecycle import Status
+from hub.lights.commands.model import CommandRequest, LightCommand
+from hub.lights.commands.overrides import OverridePhase
+from hub.lights.commands.service import CommandService, Who
 from tests.lights.fakes import Rig, rig_of
 from tests.lights.sites import hamlet
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.lights.energy import local_day
-from hub.lights.energy_service import EnergyService, FullPower
-from hub.lights.sun import Place
+from hub.lights.energy.meter import local_day
+from hub.lights.energy.service import EnergyService, FullPower
+from hub.scheduling.sun import Place
 from hub.statedb import StateDB
 from tests.lights.fakes import Rig, rig_of
 from tests.lights.sites import hamlet

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.lights.fault_service import FaultService
-from hub.lights.fault_store import Fault, FaultTable
-from hub.lights.faults import Context, FaultKind
+from hub.lights.faults.detect import Context, FaultKind
+from hub.lights.faults.service import FaultService
+from hub.lights.faults.store import Fault, FaultTable
 from hub.statedb import StateDB
 from tests.lights.fakes import Rig, rig_of
 from tests.lights.sites import hamlet

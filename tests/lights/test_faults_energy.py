@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.lights.energy import Sample, Use, between, roll_up
-from hub.lights.faults import (
+from hub.lights.energy.meter import Sample, Use, between, roll_up
+from hub.lights.faults.detect import (
     Context,
     FaultKind,
     Reading,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hub.lights.lifecycle import Status
-from hub.lights.rollup import Desired, Label, LightLine, duration, rollup
+from hub.commands.lifecycle import Status
+from hub.commands.model import Label
+from hub.lights.commands.rollup import Desired, LightLine, duration, rollup
 
 NGO3 = Label("Ngõ 3", "Ngõ 3")
 ON = Desired(on=True)

@@ -13,10 +13,11 @@ from fastapi.sse import ServerSentEvent
 
 from hub.api.events import LiveFeed
 from hub.bus.memory import MemoryBroker
-from hub.lights.command_model import CommandRequest, Target
-from hub.lights.commands import Who
-from hub.lights.fault_store import Fault
-from hub.lights.faults import FaultKind
+from hub.commands.model import Target
+from hub.lights.commands.model import CommandRequest
+from hub.lights.commands.service import Who
+from hub.lights.faults.detect import FaultKind
+from hub.lights.faults.store import Fault
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.hub.apphub import memory_hub

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from devices.contract import topic
 from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
-from hub.lights.fault_store import FaultTable
-from hub.lights.faults import FaultKind
+from hub.lights.faults.detect import FaultKind
+from hub.lights.faults.store import FaultTable
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from hub.web.router import STATIC

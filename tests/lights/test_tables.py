@@ -1,13 +1,15 @@
-"""The lights' tables in the hub state DB: commands round-trip and reopen, rules keep their order."""
+"""The lights' tables in the hub state DB: light commands round-trip through the shared store and
+reopen, rules keep their order, the ledger keeps the last push."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hub.lights.command_model import LightCommand, LightProgress, Target
-from hub.lights.lifecycle import Status
-from hub.lights.rollup import Desired, Label
-from hub.lights.state_tables import ConfigLedger, Pushed, RuleTable, SqliteCommandStore
+from hub.commands.lifecycle import Status
+from hub.commands.model import Label, Progress, Target
+from hub.lights.commands.model import LightCommand, sqlite_store
+from hub.lights.commands.rollup import Desired
+from hub.lights.schedules.tables import ConfigLedger, Pushed, RuleTable
 from hub.statedb import StateDB
 from tests.lights.rulekit import rule
 
@@ -16,20 +18,20 @@ def command(cid: str, finished: int | None = None) -> LightCommand:
     return LightCommand(
         id=cid, created_ms=1, expires_ms=2, by_user=7, by_name="Trưởng khu", target=Target(group="ngo-3"),
         label=Label("Ngõ 3", "Ngõ 3"), desired=Desired(True, 60, 120), finished_ms=finished,
-        lights={"den-1": LightProgress("den-1", "Đèn 1", Status.TIMED_OUT, 5, 3, 2, True, "no confirmation")},
+        lights={"den-1": Progress("den-1", "Đèn 1", Status.TIMED_OUT, 5, 3, 2, True, "no confirmation")},
     )
 
 
 def test_commands_round_trip_and_only_open_ones_reload(tmp_path: Path) -> None:
     db = StateDB(tmp_path / "hub.sqlite3")
-    store = SqliteCommandStore(db)
+    store = sqlite_store(db)
     store.save([command("a"), command("b", finished=9)])
     assert [c.id for c in store.load_open()] == ["a"]
     again = store.get("b")
     assert again is not None and again.lights["den-1"] == command("b").lights["den-1"]
     assert again.desired == Desired(True, 60, 120) and again.label == Label("Ngõ 3", "Ngõ 3")
     db.close()
-    reopened = SqliteCommandStore(StateDB(tmp_path / "hub.sqlite3"))
+    reopened = sqlite_store(StateDB(tmp_path / "hub.sqlite3"))
     assert reopened.get("a") is not None
 
 

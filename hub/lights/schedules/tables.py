@@ -1,5 +1,5 @@
-"""The lights' tables in the hub state DB (migrations lights-00x in hub/statedb.py): rules in order,
-commands, and the config last pushed to each light. Callers run these off the event loop."""
+"""The schedules' tables in the hub state DB (migrations lights-00x in hub/statedb.py): rules in order
+and the config last pushed to each light. Callers run these off the event loop."""
 
 from __future__ import annotations
 
@@ -7,35 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.lights.command_model import LightCommand
-from hub.lights.command_store import dumps, loads
-from hub.lights.rules import Rule
+from hub.lights.schedules.rules import Rule
 from hub.statedb import StateDB
-
-KEEP_FINISHED_MS = 90 * 86_400_000  # commands older than this are pruned: the audit log keeps the outcome
-
-
-class SqliteCommandStore:
-    def __init__(self, db: StateDB) -> None:
-        self._db = db
-
-    def save(self, commands: Sequence[LightCommand]) -> None:
-        rows = [(c.id, c.created_ms, c.finished_ms, dumps(c)) for c in commands]
-        with self._db.transaction() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO light_commands (id, created_ms, finished_ms, body) VALUES (?,?,?,?)", rows
-            )
-
-    def load_open(self) -> list[LightCommand]:
-        rows = self._db.fetchall("SELECT body FROM light_commands WHERE finished_ms IS NULL ORDER BY created_ms")
-        return [loads(row["body"]) for row in rows]
-
-    def get(self, command_id: str) -> LightCommand | None:
-        row = self._db.fetchone("SELECT body FROM light_commands WHERE id = ?", (command_id,))
-        return loads(row["body"]) if row is not None else None
-
-    def prune(self, now_ms: int) -> None:
-        self._db.execute("DELETE FROM light_commands WHERE finished_ms < ?", (now_ms - KEEP_FINISHED_MS,))
 
 
 class RuleTable:

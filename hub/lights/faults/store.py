@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from hub.lights.faults import FaultKind
+from hub.lights.faults.detect import FaultKind
 from hub.statedb import StateDB
 
 COLUMNS = "id, kind, subject, opened_ms, seen_ms, seen_by, closed_ms, detail"

@@ -16,8 +16,8 @@ from typing import Any
 from devices.contract import Channel, Kind
 from devices.light import LightEvent, LightTelemetry
 from hub.domain import Accepted
-from hub.lights.fault_store import Fault, FaultTable
-from hub.lights.faults import Context, FaultKind, Reading, evaluate, group_offline
+from hub.lights.faults.detect import Context, FaultKind, Reading, evaluate, group_offline
+from hub.lights.faults.store import Fault, FaultTable
 from hub.registry import Registry
 from hub.timeutil import now_ms
 

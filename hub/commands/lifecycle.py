@@ -1,11 +1,11 @@
-"""A command's lifecycle per target light, as a table. Pure.
+"""A command's lifecycle per target device (a light, a loudspeaker), as a table. Pure.
 
-    queued -> sent -> delivered (PUBACK) -> confirmed (the light's ack is ok and its state agrees)
-                                          -> failed (the light said no) | timed_out (no answer in time)
-    queued -> expired (the light stayed offline past the command's deadline)
+    queued -> sent -> delivered (PUBACK) -> confirmed (the device's ack is ok and its state agrees)
+                                          -> failed (the device said no) | timed_out (no answer in time)
+    queued -> expired (the device stayed offline past the command's deadline)
 
-A light that answers after it timed out is still moved to confirmed or failed: the roll-up tells what the
-lights did, not what the hub had given up on. A light that comes back online before the deadline is sent
+A device that answers after it timed out is still moved to confirmed or failed: the roll-up tells what the
+devices did, not what the hub had given up on. A device that comes back online before the deadline is sent
 the command again with the same id (the device de-duplicates), from sent, delivered or timed_out.
 """
 

@@ -8,10 +8,10 @@ import holidays
 import pytest
 from lunar_vn import LunarDate, lunar_to_solar
 
-from hub.lights.calendar import day_facts, matches
-from hub.lights.presets import PRESETS, preset_rule
-from hub.lights.rules import Days, LunarDay, Rule
-from hub.lights.schedule import check_rule
+from hub.lights.schedules.presets import PRESETS, preset_rule
+from hub.lights.schedules.rules import Rule, check_rule
+from hub.scheduling.calendar import day_facts, matches
+from hub.scheduling.when import Days, LunarDay
 from tests.lights.rulekit import PLACE
 
 

@@ -7,11 +7,11 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from devices.light import LightConfig, ScheduleStep
-from hub.lights.state_tables import Pushed
-from hub.lights.sun import Place
+from hub.lights.schedules.tables import Pushed
+from hub.scheduling.sun import Place, local_days
 
 PUSH_DAYS = 7
 MAX_STEPS = 512  # LightConfig's limit; a week of even a busy schedule is a few dozen steps
@@ -20,9 +20,7 @@ MAX_STEPS = 512  # LightConfig's limit; a week of even a busy schedule is a few 
 def push_window(now_ms: int, place: Place, days: int = PUSH_DAYS) -> tuple[datetime, datetime]:
     """From local midnight today to the end of the `days`-th day after: the same all day, so a re-push
     on the same day sends the same config (same version) and a light that has it is not disturbed."""
-    local = datetime.fromtimestamp(now_ms / 1000, place.tz)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=days + 1)
+    return local_days(now_ms, place, days)
 
 
 def light_config(steps: Sequence[tuple[int, int]]) -> LightConfig:

@@ -19,11 +19,12 @@ from functools import partial
 from devices.contract import Channel, Kind, topic
 from devices.light import LightAck, LightState
 from hub.bus.base import Bus, Delivery
+from hub.commands.lifecycle import SETTLED, Event, Status
+from hub.commands.model import Progress, due, move
+from hub.commands.store import CommandStore
 from hub.domain import Accepted
-from hub.lights.command_model import CommandRequest, LightCommand, LightProgress
-from hub.lights.command_store import CommandStore
-from hub.lights.lifecycle import IN_FLIGHT, SETTLED, Event, Status, advance
-from hub.lights.overrides import OverrideWatch
+from hub.lights.commands.model import CommandRequest, LightCommand
+from hub.lights.commands.overrides import OverrideWatch
 from hub.lights.targets import resolve_target
 from hub.registry import Registry
 from hub.timeutil import now_ms
@@ -40,8 +41,9 @@ class Who:
 
 
 class CommandService:
-    def __init__(self, bus: Bus, registry: Registry, store: CommandStore, *, clock: Callable[[], int] = now_ms,
-                 confirm_timeout_ms: int = 30_000, keep_ms: int = 3_600_000) -> None:
+    def __init__(self, bus: Bus, registry: Registry, store: CommandStore[LightCommand], *,
+                 clock: Callable[[], int] = now_ms, confirm_timeout_ms: int = 30_000,
+                 keep_ms: int = 3_600_000) -> None:
         self._bus, self._registry, self._store, self._clock = bus, registry, store, clock
         self._site = registry.site
         self.confirm_timeout_ms, self._keep = confirm_timeout_ms, keep_ms
@@ -66,7 +68,7 @@ class CommandService:
         command = LightCommand(
             id=f"c{now:x}{secrets.token_hex(4)}", created_ms=now, expires_ms=now + request.expires_in_minutes * 60_000,
             by_user=who.user_id, by_name=who.name, target=request.target, label=label, desired=request.desired,
-            lights={d.id: LightProgress(d.id, d.name, updated_ms=now) for d in lights},
+            lights={d.id: Progress(d.id, d.name, updated_ms=now) for d in lights},
         )
         self._store.save([command])
         with self._lock:
@@ -119,10 +121,9 @@ class CommandService:
     def _due(self, command: LightCommand, now: int) -> Iterable[str]:
         """Time out what got no answer, expire what never left, and pick queued lights that are online."""
         for p in command.lights.values():
-            if p.status in IN_FLIGHT and p.sent_ms is not None and now - p.sent_ms >= self.confirm_timeout_ms:
-                self._move(command, p, Event.TIMEOUT, now, "no confirmation in time")
-            elif p.status == Status.QUEUED and now >= command.expires_ms:
-                self._move(command, p, Event.EXPIRE, now)
+            event = due(p, now, command.expires_ms, self.confirm_timeout_ms)
+            if event is not None:
+                self._move(command, p, event, now, "no confirmation in time" if event == Event.TIMEOUT else None)
             elif p.status == Status.QUEUED and self._online(p.device, now):
                 yield p.device
 
@@ -163,7 +164,7 @@ class CommandService:
             if progress is not None and progress.acked and progress.status != Status.CONFIRMED:
                 self._confirm_if_agrees(command, progress, fields, now)
 
-    def _confirm_if_agrees(self, command: LightCommand, progress: LightProgress, state: dict[str, object],
+    def _confirm_if_agrees(self, command: LightCommand, progress: Progress, state: dict[str, object],
                            now: int) -> None:
         if command.agrees(state):
             self._move(command, progress, Event.CONFIRM, now)
@@ -173,14 +174,10 @@ class CommandService:
         return [c for c in self._commands.values()
                 if device in c.lights and c.lights[device].status in statuses and now < c.expires_ms]
 
-    def _move(self, command: LightCommand, p: LightProgress, event: Event, now: int, error: str | None = None) -> bool:
-        new = advance(p.status, event)
-        if new is None:
+    def _move(self, command: LightCommand, p: Progress, event: Event, now: int, error: str | None = None) -> bool:
+        changed = move(p, event, now, error)
+        if changed is None:
             return False
-        changed = new != p.status
-        p.status, p.updated_ms = new, now
-        if error is not None and new in (Status.FAILED, Status.TIMED_OUT):
-            p.error = error
         self._dirty.add(command.id)
         if changed:
             self._changed.add(command.id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.lights.rules import ALL, At, Days, Level, RuleBody
+from hub.lights.schedules.rules import ALL, Level, RuleBody
+from hub.scheduling.when import At, Days
 
 
 @dataclass(frozen=True, slots=True)

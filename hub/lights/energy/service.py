@@ -10,9 +10,9 @@ from devices.contract import Channel, Kind
 from devices.light import LightTelemetry
 from devices.site import Site
 from hub.domain import Accepted
-from hub.lights.energy import DEFAULT_FULL_W, By, EnergyRow, Period, Sample, Use, between, local_day, roll_up
-from hub.lights.faults import LEAK_W
-from hub.lights.sun import Place
+from hub.lights.energy.meter import DEFAULT_FULL_W, By, EnergyRow, Period, Sample, Use, between, local_day, roll_up
+from hub.lights.faults.detect import LEAK_W
+from hub.scheduling.sun import Place
 from hub.statedb import StateDB
 
 

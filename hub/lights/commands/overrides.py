@@ -8,8 +8,8 @@ import threading
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.lights.command_model import LightCommand
-from hub.lights.lifecycle import Status
+from hub.commands.lifecycle import Status
+from hub.lights.commands.model import LightCommand
 from hub.registry import Registry
 
 GRACE_MS = 60_000  # the light's clock and its own timer may lag the hub's by this much

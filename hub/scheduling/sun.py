@@ -1,4 +1,5 @@
-"""Sunset and sunrise at the site (astral), and turning a rule's `At` into an instant. Pure."""
+"""Sunset and sunrise at the site (astral), turning a rule's `At` into an instant, daylight, and the
+window of whole local days a timeline covers. Pure."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from astral import Observer
 from astral.sun import sunrise, sunset
 
 from devices.site import Site
-from hub.lights.rules import Anchor, At
+from hub.scheduling.when import Anchor, At
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,17 @@ def next_after(at: At, place: Place, day: date, after: datetime) -> datetime:
         if moment > after:
             return moment
     raise ValueError("a level or 'until' never comes after the one before it")
+
+
+def daylight(place: Place, moment: datetime, margin: timedelta) -> bool:
+    """Full daylight at `moment` (local): from `margin` after sunrise to `margin` before sunset."""
+    day = moment.date()
+    return sun_event(place, day, "sunrise") + margin <= moment <= sun_event(place, day, "sunset") - margin
+
+
+def local_days(now_ms: int, place: Place, days: int) -> tuple[datetime, datetime]:
+    """From local midnight today to the end of the `days`-th day after: the same all day, so what is
+    resolved over it (a light's config, a week's bulletins) is the same whenever in the day it is asked."""
+    local = datetime.fromtimestamp(now_ms / 1000, place.tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=days + 1)

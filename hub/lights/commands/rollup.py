@@ -9,12 +9,13 @@ Counts say what the lights confirmed, never what the hub sent; the lights that d
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Final
 
-from hub.lights.lifecycle import SETTLED, Status
+from hub.commands.counts import tally
+from hub.commands.lifecycle import Status
+from hub.commands.model import Label
 
 MAX_NAMED: Final = 3
 
@@ -26,13 +27,6 @@ _WHY: Final[tuple[tuple[frozenset[Status], str, str], ...]] = (
     (frozenset({Status.QUEUED}), "đang chờ kết nối lại", "waiting to reconnect"),
     (frozenset({Status.SENT, Status.DELIVERED}), "đang chờ xác nhận", "waiting for confirmation"),
 )
-
-
-class Label(NamedTuple):
-    """What the command reached, as each language says it: a proper name ("Ngõ 3") is the same in both."""
-
-    vi: str
-    en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +54,8 @@ class Rollup:
 
 
 def rollup(label: Label, desired: Desired, lights: Sequence[LightLine]) -> Rollup:
-    counts = Counter(line.status.value for line in lights)
-    confirmed = counts[Status.CONFIRMED.value]
-    total = len(lights)
+    counts = tally(line.status for line in lights)
+    confirmed, total = counts.confirmed, counts.total
     verb_vi, verb_en = _verbs(desired)
     clauses = [_clause(lights, statuses, vi, en) for statuses, vi, en in _WHY]
     told = [c for c in clauses if c is not None]
@@ -76,8 +69,7 @@ def rollup(label: Label, desired: Desired, lights: Sequence[LightLine]) -> Rollu
         if told:
             vi += " — " + "; ".join(c[0] for c in told)
             en += " — " + "; ".join(c[1] for c in told)
-    done = all(line.status in SETTLED for line in lights)
-    return Rollup(total, dict(counts), done, confirmed == total, vi, en)
+    return Rollup(total, counts.counts, counts.done, counts.ok, vi, en)
 
 
 def _verbs(desired: Desired) -> tuple[str, str]:

@@ -1,5 +1,5 @@
 """Fault detectors over one light's reading, and the grouping of lights gone offline by power cabinet.
-Pure: plain data in, verdicts out; the fault service (fault_service.py) keeps the timers and the table.
+Pure: plain data in, verdicts out; the fault service (service.py) keeps the timers and the table.
 
 Each detector answers True (the fault is there), False (it is not) or None (this reading cannot tell:
 a lamp that is off cannot show it is burnt out).

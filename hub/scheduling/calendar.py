@@ -1,4 +1,4 @@
-"""What a day is, for a schedule: its weekday, its Vietnamese lunar date, and the holidays on it. Pure.
+"""What a day is, for any schedule: its weekday, its Vietnamese lunar date, and the holidays on it. Pure.
 
 Official days off come from the `holidays` library (Vietnam; it moves them by government decision, e.g.
 a substituted day). Lunar dates come from `lunar_vn` (Hồ Ngọc Đức's algorithm at UTC+7, the one Vietnamese
@@ -16,7 +16,7 @@ from functools import lru_cache
 import holidays
 from lunar_vn import solar_to_lunar
 
-from hub.lights.rules import Days, Holiday
+from hub.scheduling.when import Days, Holiday
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 from devices.contract import Channel, Kind, topic
 from hub.bus.base import Bus
-from hub.lights.configs import ConfigStatus, compare, light_config, push_window
-from hub.lights.rules import Rule, RuleBody
-from hub.lights.schedule import TimelineStep, check_rule, config_steps, timeline
-from hub.lights.state_tables import ConfigLedger, Pushed, RuleTable
-from hub.lights.sun import Place, sun_event
+from hub.lights.schedules.configs import ConfigStatus, compare, light_config, push_window
+from hub.lights.schedules.rules import Rule, RuleBody, check_rule, resolve
+from hub.lights.schedules.tables import ConfigLedger, Pushed, RuleTable
 from hub.lights.targets import all_lights, groups_reached, known_target, light_groups, rules_for
 from hub.registry import Registry
+from hub.scheduling.sun import Place, daylight
+from hub.scheduling.timeline import Step, changes
 from hub.timeutil import now_ms
 
 REPUSH_MS = 86_400_000
@@ -41,7 +41,7 @@ class GroupTimeline:
     group: str
     name: str
     lights: int
-    steps: list[TimelineStep]
+    steps: list[Step[int]]
 
 
 class ScheduleService:
@@ -95,7 +95,7 @@ class ScheduleService:
             chosen, scope = rules_for(self.site, group, rules)
             lights = sum(1 for d in self.site.devices if d.kind == Kind.LIGHT and d.group == group)
             out.append(GroupTimeline(group, names.get(group, group), lights,
-                                     timeline(chosen, self.place, start, end, scope)))
+                                     resolve(chosen, self.place, start, end, scope)))
         return out
 
     def push(self, groups: Iterable[str] | None = None) -> int:
@@ -105,7 +105,7 @@ class ScheduleService:
         with self._lock:
             pushed: list[Pushed] = []
             for item in self.timelines(start, end, groups):
-                config = light_config(config_steps(item.steps))
+                config = light_config(changes(item.steps))
                 payload = config.model_dump_json().encode()
                 for device in self.site.devices:
                     if device.kind == Kind.LIGHT and device.group == item.group:
@@ -126,20 +126,17 @@ class ScheduleService:
     def expected(self, group: str, ts_ms: int) -> tuple[int | None, bool]:
         """What the schedule asks of `group` at `ts_ms` (None when no rule reaches it) and whether it is
         full daylight then (from 30 minutes after sunrise to 30 minutes before sunset)."""
-        moment = datetime.fromtimestamp(ts_ms / 1000, self.place.tz)
-        day = moment.date()
-        daylight = (sun_event(self.place, day, "sunrise") + DUSK_MARGIN <= moment
-                    <= sun_event(self.place, day, "sunset") - DUSK_MARGIN)
+        lit_by_sun = daylight(self.place, datetime.fromtimestamp(ts_ms / 1000, self.place.tz), DUSK_MARGIN)
         with self._lock:
             cached = self._expected.get(group)
             if cached is None or not cached[0] <= ts_ms < cached[1]:
                 start, end = push_window(ts_ms, self.place)
                 chosen, scope = rules_for(self.site, group, self._rules.all())
-                steps = config_steps(timeline(chosen, self.place, start, end, scope)) if chosen else []
+                steps = changes(resolve(chosen, self.place, start, end, scope)) if chosen else []
                 cached = (int(start.timestamp() * 1000), int(end.timestamp() * 1000), steps)
                 self._expected[group] = cached
         begun = [b for at, b in cached[2] if at <= ts_ms]
-        return (begun[-1] if begun else None), daylight
+        return (begun[-1] if begun else None), lit_by_sun
 
     def status(self) -> list[ConfigStatus]:
         reported: dict[str, int | None] = {}

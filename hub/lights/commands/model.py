@@ -3,41 +3,19 @@ light is in its lifecycle. Plain data, serialisable for the state DB and the API
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from devices.light import LightSet
-from devices.messages import DeviceId
-from hub.lights.lifecycle import Status
-from hub.lights.rollup import Desired, Label, LightLine, Rollup, rollup
+from hub.commands.model import Label, Progress, Target
+from hub.commands.store import MemoryCommandStore, SqliteCommandStore
+from hub.lights.commands.rollup import Desired, LightLine, Rollup, rollup
+from hub.statedb import StateDB
 
 DEFAULT_EXPIRY_MIN = 10  # a lamp switched on at 19:00 must not come on at 03:00 when its light returns
-TargetKind = Literal["device", "group", "all"]
-
-
-class Target(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    device: DeviceId | None = None
-    group: DeviceId | None = None  # an alley, a road (with its alleys)
-    all: bool = False
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Target:
-        if sum((self.device is not None, self.group is not None, self.all)) != 1:
-            raise ValueError("target: give exactly one of device, group or all")
-        return self
-
-    @property
-    def kind(self) -> TargetKind:
-        return "device" if self.device else "group" if self.group else "all"
-
-    @property
-    def key(self) -> str:
-        """'device:den-7', 'group:ngo-3' or 'all', as the audit log names it."""
-        return f"device:{self.device}" if self.device else f"group:{self.group}" if self.group else "all"
 
 
 class CommandRequest(BaseModel):
@@ -63,18 +41,6 @@ class CommandRequest(BaseModel):
 
 
 @dataclass(slots=True)
-class LightProgress:
-    device: str
-    name: str
-    status: Status = Status.QUEUED
-    updated_ms: int = 0
-    sent_ms: int | None = None
-    attempts: int = 0
-    acked: bool = False  # the light's ack was ok; confirmed once its state agrees too
-    error: str | None = None
-
-
-@dataclass(slots=True)
 class LightCommand:
     id: str
     created_ms: int
@@ -84,7 +50,7 @@ class LightCommand:
     target: Target
     label: Label  # ("Ngõ 3", "Ngõ 3"), ("Tất cả đèn", "All lights")
     desired: Desired
-    lights: dict[str, LightProgress] = field(default_factory=dict)
+    lights: dict[str, Progress] = field(default_factory=dict)
     override_until_ms: int | None = None  # when the lights return to their schedule (for_minutes)
     finished_ms: int | None = None
 
@@ -105,3 +71,33 @@ class LightCommand:
             return state.get("state") == "OFF"
         brightness = self.desired.brightness
         return state.get("state") == "ON" and (brightness is None or state.get("brightness") == brightness)
+
+
+def dumps(command: LightCommand) -> str:
+    d = command.desired
+    return json.dumps({
+        "id": command.id, "created_ms": command.created_ms, "expires_ms": command.expires_ms,
+        "by_user": command.by_user, "by_name": command.by_name, "target": command.target.model_dump(),
+        "label": list(command.label), "desired": [d.on, d.brightness, d.for_minutes],
+        "override_until_ms": command.override_until_ms, "finished_ms": command.finished_ms,
+        "lights": [p.row() for p in command.lights.values()],
+    }, ensure_ascii=False)
+
+
+def loads(text: str) -> LightCommand:
+    data: dict[str, Any] = json.loads(text)
+    lights = {row[0]: Progress.of_row(row) for row in data["lights"]}
+    return LightCommand(
+        id=data["id"], created_ms=data["created_ms"], expires_ms=data["expires_ms"], by_user=data["by_user"],
+        by_name=data["by_name"], target=Target.model_validate(data["target"]), label=Label(*data["label"]),
+        desired=Desired(*data["desired"]), lights=lights, override_until_ms=data["override_until_ms"],
+        finished_ms=data["finished_ms"],
+    )
+
+
+def memory_store() -> MemoryCommandStore[LightCommand]:
+    return MemoryCommandStore(dumps, loads)
+
+
+def sqlite_store(db: StateDB) -> SqliteCommandStore[LightCommand]:
+    return SqliteCommandStore(db, "light_commands", dumps, loads)

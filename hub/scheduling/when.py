@@ -1,9 +1,6 @@
-"""Schedule rules as plain data: what a hamlet head writes ("from sunset 100%, from 23:00 50%, until
-sunrise") and on which days (weekdays, a date range, Rằm / Mùng 1, lunar dates, Tết, public holidays).
-
-One rule is one night's profile: its levels follow each other in time (each `at` is the next occurrence
-after the previous one, so "23:00" after "sunset" is the same evening and "sunrise" is the next morning)
-and the rule holds from its first level until `until`. Outside every rule the light is off.
+"""When a rule acts, as plain data: a moment of a day (`At`: a clock time, or sunset / sunrise with an
+offset) and the days it holds on (`Days`: weekdays, a date range, Rằm / Mùng 1, lunar dates, Tết, public
+holidays). Shared by every schedule (street lights, bulletins); the values a rule sets are the domain's.
 """
 
 from __future__ import annotations
@@ -18,9 +15,6 @@ Anchor = Literal["clock", "sunset", "sunrise"]
 # Days the holidays library and the Vietnamese lunar calendar name: Giao thừa is the eve of Tết (lunar
 # 30/12 or 29/12), Tết its first three days, Giỗ Tổ Hùng Vương 10/3 âm lịch, and any official day off.
 Holiday = Literal["giao_thua", "tet", "gio_to", "public_holiday"]
-ALL = "all"
-GroupRef = Annotated[str, StringConstraints(pattern=r"^(all|[a-z0-9][a-z0-9-]{0,31})$")]
-RuleName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 
 class _Data(BaseModel):
@@ -43,18 +37,14 @@ class At(_Data):
         return self
 
 
-class Level(_Data):
-    at: At
-    brightness: Annotated[int, Field(ge=0, le=100)]
-
-
 class LunarDay(_Data):
     month: Annotated[int, Field(ge=1, le=12)]
     day: Annotated[int, Field(ge=1, le=30)]
 
 
 class Days(_Data):
-    """Which evenings a rule starts on. Every condition given must hold; within a list any item may."""
+    """Which days (evenings, for a light) a rule starts on. Every condition given must hold; within a
+    list any item may."""
 
     weekdays: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1, max_length=7)] | None = None
     date_from: date | None = None
@@ -80,19 +70,3 @@ class Days(_Data):
         if self.date_from or self.date_to:
             return 1
         return 0
-
-
-class RuleBody(_Data):
-    """A rule as written by the head or technician (create and update)."""
-
-    name: RuleName
-    target: GroupRef = ALL  # "all", a road (with its alleys) or an alley
-    priority: Annotated[int, Field(ge=0, le=100)] = 10
-    enabled: bool = True
-    days: Days = Days()
-    levels: Annotated[list[Level], Field(min_length=1, max_length=12)]
-    until: At
-
-
-class Rule(RuleBody):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
