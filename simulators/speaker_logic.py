@@ -1,23 +1,32 @@
-"""A loudspeaker's behaviour as pure data: play, stop, volume, priorities and pre-emption.
-
-A bulletin of equal or higher priority replaces the one playing (the one cut off gets a `preempted` event);
-a lower one is refused with `busy`, so a normal bulletin can never cut an emergency short.
+"""A loudspeaker's behaviour as pure data: its plan (speaker_plan), its media (speaker_media), commands,
+hardware faults and telemetry. The I/O layer (simulators/speaker.py) fetches the media and moves the messages.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from devices.messages import Priority
 from devices.speaker import SpeakerConfig, SpeakerSet
 from simulators.commands import NOTHING, Emit, Outcome
+from simulators.speaker_media import MediaStore
+from simulators.speaker_plan import Player
 
-RANK: Final[dict[Priority, int]] = {"normal": 0, "priority": 1, "emergency": 2}
-
+# Faults that live in the speaker's hardware; the others (downloads, network, clock) live in its I/O layer.
+HARDWARE: Final = {
+    "amp_fault": "amplifier over temperature (~92 °C), its protection cut the output",
+    "audio_path_broken": "audio-path self-test hears nothing: the horn or its line is broken",
+}
 SPEAKER_FAULTS: Final = {
-    "amp_fault": "amplifier dead: play is refused with error amp_fault, status error",
+    **{name: f"{what}; every play fails with {name}, status error" for name, what in HARDWARE.items()},
+    "download_error": "media downloads fail (HTTP 503); retried with backoff, a bulletin due without its "
+                      "medium fails with media_unavailable",
+    "wrong_hash": "downloads arrive corrupted: refused on the sha256 check and reported failed",
+    "offline_mid_bulletin": "the network drops half-way through each bulletin and returns when it ends: the "
+                            "speaker plays on and sends its events afterwards",
+    "clock_drift": "the speaker's clock runs 2 min fast (no NTP): it plays early and stamps early",
+    "no_signal": "4G signal at -115 dBm (telemetry only)",
 }
 
 Status = Literal["idle", "playing", "error"]
@@ -26,99 +35,126 @@ Status = Literal["idle", "playing", "error"]
 @dataclass
 class SpeakerLogic:
     volume: int = 70
-    play_ms: int = 5_000  # how long a simulated bulletin lasts
+    idle_volume: int = 70
     fault: str | None = None
-    bulletin_id: str | None = None
-    priority: Priority | None = None
-    ends_at_ms: int | None = None
-    started_ms: int | None = None
+    config: SpeakerConfig | None = None
+    media: MediaStore = field(default_factory=MediaStore)
+    player: Player = field(init=False)
+    _volume_set_for: str | None = field(default=None, repr=False)  # the play a `volume` set turned up or down
+
+    def __post_init__(self) -> None:
+        self.player = Player(self.media)
 
     @property
     def status(self) -> Status:
-        if self.fault == "amp_fault":
+        if self.fault in HARDWARE:
             return "error"
-        return "playing" if self.bulletin_id is not None else "idle"
+        return "playing" if self.player.current is not None else "idle"
 
     def state_fields(self) -> dict[str, object]:
-        return {"status": self.status, "volume": self.volume, "bulletin_id": self.bulletin_id,
-                "priority": self.priority}
+        cur = self.player.current
+        planned = [o for o in self.player.live() if o.command_id is None]
+        return {
+            "status": self.status, "volume": self.volume,
+            "bulletin_id": cur.entry.bulletin_id if cur else None, "occurrence_id": cur.id if cur else None,
+            "priority": cur.entry.priority if cur else None,
+            "config_version": self.config.version if self.config is not None else None,
+            "plan_entries": len(planned), "media_ready": sum(self.media.has(o.entry.sha256) for o in planned),
+        }
 
     def apply(self, command: SpeakerSet, now_ms: int) -> Outcome:
         handler = {"play": self._play, "stop": self._stop, "volume": self._volume}[command.action]
         return handler(command, now_ms)
 
     def configure(self, config: SpeakerConfig, now_ms: int) -> Outcome:
-        if self.bulletin_id is not None:  # never change the volume in the middle of a bulletin
-            return NOTHING
-        self.volume = config.default_volume
-        return Outcome(changed=True)
+        self.config, self.idle_volume = config, config.default_volume
+        return self._after(self.player.plan(config.entries, config.media_url, now_ms), changed=True)
 
     def tick(self, now_ms: int) -> Outcome:
-        if self.ends_at_ms is None or now_ms < self.ends_at_ms:
-            return NOTHING
-        finished = Emit("playback_finished", {"bulletin_id": self.bulletin_id})
-        self._idle()
-        return Outcome(changed=True, events=(finished,))
+        return self._after(self.player.step(now_ms))
 
     def next_deadline(self, now_ms: int) -> int | None:
-        return self.ends_at_ms
+        times = [self.player.next_deadline(now_ms), self.media.next_retry(self.player.needs())]
+        return min((t for t in times if t is not None), default=None)
+
+    def wanted(self, now_ms: int) -> list[tuple[str, str]]:
+        """(sha256, url) of the media to start fetching now."""
+        return self.media.wanted(self.player.needs(), now_ms)
+
+    def fetched(self, sha256: str, body: bytes | None, error: str | None, now_ms: int) -> Outcome:
+        result = self.media.fetched(sha256, body, error, now_ms)
+        users = sorted({o.entry.bulletin_id for o in self.player.live() if o.entry.sha256 == sha256})
+        name = "downloaded" if result.ok else "failed"
+        extra = {} if result.ok else {"detail": f"download: {result.detail}"}
+        events = [Emit(name, {"bulletin_id": b, "sha256": sha256, "at_ms": now_ms, **extra}) for b in users[:8]]
+        self.media.forget_unless(set(self.player.needs()) | {o.entry.sha256 for o in self.player.live()})
+        return self._after([*events, *self.player.step(now_ms)], changed=result.ok)
 
     def set_fault(self, fault: str | None, now_ms: int) -> Outcome:
         old, self.fault = self.fault, fault
-        if fault == "amp_fault":
-            events = [Emit("fault", {"detail": "amplifier fault"})]
-            if self.bulletin_id is not None:
-                cut = {"bulletin_id": self.bulletin_id, "detail": "amp_fault"}
-                events.insert(0, Emit("playback_failed", cut))
-                self._idle()
-            return Outcome(changed=True, events=tuple(events))
-        return Outcome(changed=True) if old == "amp_fault" else NOTHING
+        if old == fault:
+            return NOTHING
+        self.player.blocked = fault if fault in HARDWARE else None
+        events: list[Emit] = []
+        if old in HARDWARE:
+            events.append(Emit("restored", {"detail": old, "at_ms": now_ms}))
+        if fault in HARDWARE:
+            events.append(Emit("fault", {"detail": f"{fault}: {HARDWARE[fault]}", "at_ms": now_ms}))
+            events += self.player.fail_current(fault, now_ms)
+        return self._after([*events, *self.player.step(now_ms)], changed=True)
+
+    def power_lost(self, now_ms: int) -> Outcome:
+        return self._after(self.player.power_lost(now_ms), changed=True)
+
+    def power_restored(self, now_ms: int) -> Outcome:
+        return self._after(self.player.power_restored(now_ms), changed=True)
 
     def sample(self, now_ms: int, uptime_s: int, rng: random.Random) -> dict[str, object]:
-        playing = self.bulletin_id is not None
+        playing = self.player.current is not None
+        amp_c = 92.0 if self.fault == "amp_fault" else 31.0 + (0.12 * self.volume if playing else 0.0)
+        watts = 3.0 if self.fault == "amp_fault" else 4.0 + (0.5 * self.volume if playing else 0.0)
+        signal = -115.0 if self.fault == "no_signal" else min(-40.0, -67.0 + rng.gauss(0, 2.0))
         return {
             "volume": self.volume,
-            "amp_temp_c": round(31.0 + (0.12 * self.volume if playing else 0.0) + rng.gauss(0, 0.4), 1),
-            "signal_dbm": round(min(-40.0, -67.0 + rng.gauss(0, 2.0)), 1),
+            "amp_temp_c": round(amp_c + rng.gauss(0, 0.4), 1),
+            "signal_dbm": round(signal, 1),
             "uptime_s": uptime_s,
             "playing": playing,
+            "audio_ok": self.fault != "audio_path_broken",
+            "power_w": round(watts * (1 + rng.gauss(0, 0.01)), 2),
         }
 
     def _play(self, command: SpeakerSet, now_ms: int) -> Outcome:
-        ack = {"bulletin_id": command.bulletin_id}
-        if command.bulletin_id is None:
-            return Outcome(ok=False, error="invalid: play needs bulletin_id", ack=ack)
-        if self.fault == "amp_fault":
-            failed = Emit("playback_failed", {"bulletin_id": command.bulletin_id, "detail": "amp_fault"})
-            return Outcome(ok=False, error="amp_fault", ack=ack, events=(failed,))
-        if self.priority is not None and RANK[command.priority] < RANK[self.priority]:
-            busy = f"busy: playing {self.priority} bulletin {self.bulletin_id}"
-            return Outcome(ok=False, error=busy, ack=ack)
-        events: list[Emit] = []
-        if self.bulletin_id is not None:
-            events.append(Emit("preempted", {"bulletin_id": self.bulletin_id,
-                                             "detail": f"by {command.priority} {command.bulletin_id}"}))
-        if command.volume is not None:
-            self.volume = command.volume
-        self.bulletin_id, self.priority = command.bulletin_id, command.priority
-        self.started_ms, self.ends_at_ms = now_ms, now_ms + self.play_ms
-        events.append(Emit("playback_started", {"bulletin_id": command.bulletin_id}))
-        return Outcome(ack=ack, changed=True, events=tuple(events))
+        entry = command.entry
+        assert entry is not None and entry.media_url is not None  # the model refuses a play without them
+        ids = {"bulletin_id": entry.bulletin_id, "occurrence_id": entry.occurrence_id}
+        if self.fault in HARDWARE:
+            failed = Emit("failed", {**ids, "command_id": command.command_id, "at_ms": now_ms, "detail": self.fault})
+            self.player.done[entry.occurrence_id] = "failed"
+            return Outcome(ok=False, error=self.fault, ack=ids, events=(failed,))
+        refusal, events = self.player.play(entry, entry.media_url, command.command_id, now_ms)
+        outcome = self._after(events)
+        return Outcome(ok=refusal is None, error=refusal, ack=ids, changed=outcome.changed, events=outcome.events)
 
     def _stop(self, command: SpeakerSet, now_ms: int) -> Outcome:
-        playing = self.bulletin_id
-        if playing is None or command.bulletin_id not in (None, playing):
-            return Outcome(ack={"bulletin_id": command.bulletin_id})  # nothing to stop: already the goal
-        self._idle()
-        stopped = Emit("playback_finished", {"bulletin_id": playing, "detail": "stopped"})
-        return Outcome(ack={"bulletin_id": playing}, changed=True, events=(stopped,))
+        cur = self.player.current
+        target = command.occurrence_id or (cur.id if cur else None)
+        return self._after(self.player.stop(command.occurrence_id, now_ms), ack={"occurrence_id": target})
 
     def _volume(self, command: SpeakerSet, now_ms: int) -> Outcome:
-        if command.volume is None:
-            return Outcome(ok=False, error="invalid: volume action needs volume")
-        self.volume = command.volume
+        assert command.volume is not None  # the model refuses a volume action without it
+        self.volume = self.idle_volume = command.volume
+        cur = self.player.current
+        self._volume_set_for = cur.id if cur is not None else None
         return Outcome(changed=True)
 
-    def _idle(self) -> None:
-        self.bulletin_id = self.priority = None
-        self.ends_at_ms = self.started_ms = None
+    def _after(self, events: list[Emit], changed: bool = False, ack: dict[str, object] | None = None) -> Outcome:
+        """Events of the plan, with the volume and state they imply: a play sets its own volume."""
+        cur = self.player.current
+        if cur is None:
+            volume = self.idle_volume
+        else:
+            volume = self.volume if cur.id == self._volume_set_for else cur.entry.volume
+        moved = bool(events) or volume != self.volume
+        self.volume = volume
+        return Outcome(ack=ack or {}, changed=changed or moved, events=tuple(events))

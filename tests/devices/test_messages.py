@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from devices.contract import Channel, Kind
+from devices.contract import MAX_PAYLOAD_BYTES, Channel, Kind
 from devices.kinds import KINDS, spec
 from devices.messages import Command, DeviceMessage
+from devices.speaker import MAX_PLAN_ENTRIES, PlanEntry, SpeakerConfig
 
 TS = 1_767_225_600_000  # 2026-01-01 00:00 UTC, in ms
 MAX_TS = 32_503_680_000_000  # 3000-01-01 in ms: the model's upper bound
@@ -59,7 +60,11 @@ EXAMPLES: dict[Kind, dict[Channel, dict[str, Any]]] = {
             "status": "playing",
             "volume": 70,
             "bulletin_id": "b-1",
+            "occurrence_id": "b-1-0600",
             "priority": "emergency",
+            "config_version": 4,
+            "plan_entries": 2,
+            "media_ready": 2,
         },
         Channel.TELEMETRY: {
             "ts": TS,
@@ -69,19 +74,38 @@ EXAMPLES: dict[Kind, dict[Channel, dict[str, Any]]] = {
             "signal_dbm": -67.5,
             "uptime_s": 86_400,
             "playing": True,
+            "audio_ok": True,
+            "power_w": 23.5,
         },
-        Channel.ACK: {"ts": TS, "seq": 3, "command_id": "c-2", "ok": True, "bulletin_id": "b-1"},
-        Channel.EVENT: {"ts": TS, "seq": 4, "event": "playback_started", "bulletin_id": "b-1"},
+        Channel.ACK: {"ts": TS, "seq": 3, "command_id": "c-2", "ok": True, "bulletin_id": "b-1",
+                      "occurrence_id": "b-1-0600"},
+        Channel.EVENT: {"ts": TS, "seq": 4, "event": "interrupted", "bulletin_id": "b-1",
+                        "occurrence_id": "b-1-0600", "at_ms": TS - 5_000, "position_ms": 12_000,
+                        "detail": "by emergency lu-lut"},
         Channel.SET: {
             "command_id": "c-2",
             "ts": TS,
             "action": "play",
-            "bulletin_id": "b-1",
-            "media_url": "https://hub.local/media/b-1.mp3",
-            "priority": "priority",
-            "volume": 80,
+            "entry": {
+                "occurrence_id": "lu-lut-1",
+                "bulletin_id": "lu-lut",
+                "start_ms": TS,
+                "sha256": "ab" * 32,
+                "media_url": "https://hub.local/media/" + "ab" * 32,
+                "duration_ms": 30_000,
+                "volume": 100,
+                "priority": "emergency",
+            },
         },
-        Channel.CONFIG: {"version": 1, "default_volume": 60},
+        Channel.CONFIG: {
+            "version": 1,
+            "default_volume": 60,
+            "media_base_url": "http://10.0.0.1:8080/media",
+            "entries": [
+                {"occurrence_id": "b-1-0600", "bulletin_id": "b-1", "start_ms": TS, "until_ms": TS + 600_000,
+                 "sha256": "cd" * 32, "duration_ms": 95_000, "volume": 80, "repeat": 2, "gap_s": 30},
+            ],
+        },
     },
     Kind.CAMERA: {
         Channel.STATE: {"ts": TS, "seq": 1, "recording": True, "stream_ok": True},
@@ -181,8 +205,11 @@ def test_a_device_message_without_seq_is_refused(kind: Kind, channel: Channel) -
         (Kind.LIGHT, Channel.STATE, "state", "on"),  # ON/OFF, as Home Assistant spells them
         (Kind.LIGHT, Channel.ACK, "ok", "yes"),
         (Kind.LIGHT, Channel.SET, "command_id", "c 1"),
-        (Kind.SPEAKER, Channel.SET, "media_url", "file:///etc/passwd"),
-        (Kind.SPEAKER, Channel.SET, "priority", "urgent"),
+        (Kind.SPEAKER, Channel.CONFIG, "media_base_url", "file:///etc/passwd"),
+        (Kind.SPEAKER, Channel.STATE, "priority", "urgent"),
+        (Kind.SPEAKER, Channel.EVENT, "event", "playback_started"),
+        (Kind.SPEAKER, Channel.EVENT, "sha256", "AB" * 32),
+        (Kind.SPEAKER, Channel.TELEMETRY, "audio_ok", "ok"),
         (Kind.CAMERA, Channel.EVENT, "event", "explosion"),
     ],
 )
@@ -257,6 +284,8 @@ def test_telemetry_fields_are_the_measurements_without_ts_and_seq() -> None:
         "signal_dbm",
         "uptime_s",
         "playing",
+        "audio_ok",
+        "power_w",
     )
     assert spec(Kind.CAMERA).telemetry_fields == (
         "fps",
@@ -272,3 +301,86 @@ def test_spec_takes_a_kind_or_its_name() -> None:
     assert spec(Kind.CAMERA).kind is Kind.CAMERA
     with pytest.raises(ValueError, match="lamp"):
         spec("lamp")
+
+
+# --- the loudspeaker's plan: bounded, unambiguous, playable --------------------------------------------
+
+
+def plan_entry(n: int, **changes: Any) -> dict[str, Any]:
+    return {"occurrence_id": f"ban-tin-{n:03}", "bulletin_id": f"ban-tin-{n % 7}", "start_ms": TS + n * 3_600_000,
+            "sha256": f"{n:064x}", "duration_ms": 120_000, "volume": 80, "priority": "normal", **changes}
+
+
+def speaker_config(entries: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
+    return {"version": 9, "media_base_url": "http://10.0.0.1:8080/media", "entries": entries, **changes}
+
+
+def test_a_full_48_hour_plan_fits_the_payload_limit() -> None:
+    full = [plan_entry(n, repeat=2, gap_s=30, until_ms=TS + n * 3_600_000 + 600_000) for n in range(MAX_PLAN_ENTRIES)]
+    config = check(Kind.SPEAKER, Channel.CONFIG, speaker_config(full))
+    assert isinstance(config, SpeakerConfig)
+    assert len(config.model_dump_json(exclude_none=True)) <= MAX_PAYLOAD_BYTES
+    assert config.media_url(config.entries[1]) == f"http://10.0.0.1:8080/media/{1:064x}"
+
+
+def test_more_entries_than_48_hours_hold_are_refused() -> None:
+    error = refused(Kind.SPEAKER, Channel.CONFIG, speaker_config([plan_entry(n) for n in range(MAX_PLAN_ENTRIES + 1)]))
+    assert [(e["loc"], e["type"]) for e in error.errors()] == [(("entries",), "too_long")]
+
+
+def test_a_config_over_16_kib_is_refused_naming_the_limit() -> None:
+    long_url = "http://10.0.0.1:8080/" + "m" * 1_900 + "/"
+    entries = [plan_entry(n, media_url=long_url + f"{n:064x}") for n in range(10)]
+    error = refused(Kind.SPEAKER, Channel.CONFIG, speaker_config(entries))
+    assert "16384-byte limit" in str(error)
+
+
+def test_an_occurrence_twice_in_a_plan_is_refused() -> None:
+    twice = [plan_entry(1), plan_entry(2, occurrence_id="ban-tin-001")]
+    error = refused(Kind.SPEAKER, Channel.CONFIG, speaker_config(twice))
+    assert "occurrence_id 'ban-tin-001' appears twice" in str(error)
+
+
+def test_an_entry_needs_a_media_url_or_the_base_to_build_it() -> None:
+    error = refused(Kind.SPEAKER, Channel.CONFIG, speaker_config([plan_entry(1)], media_base_url=None))
+    assert "entries[0]: no media_url" in str(error)
+    own = check(Kind.SPEAKER, Channel.CONFIG, speaker_config([plan_entry(1, media_url="http://cdn.local/a.mp3")],
+                                                             media_base_url=None))
+    assert isinstance(own, SpeakerConfig) and own.media_url(own.entries[0]) == "http://cdn.local/a.mp3"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"until_ms": TS - 1}, "until_ms"),  # a window that ends before it starts
+        ({"sha256": "z" * 64}, "sha256"),
+        ({"sha256": "ab" * 31}, "sha256"),
+        ({"duration_ms": 0}, "duration_ms"),
+        ({"duration_ms": 15 * 60_000 + 1}, "duration_ms"),
+        ({"repeat": 11}, "repeat"),
+        ({"gap_s": 601}, "gap_s"),
+        ({"priority": "urgent"}, "priority"),
+        ({"occurrence_id": "a/b"}, "occurrence_id"),
+    ],
+)
+def test_a_wrong_plan_entry_is_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    error = refused(Kind.SPEAKER, Channel.CONFIG, speaker_config([plan_entry(0, start_ms=TS, **changes)]))
+    assert field in str(error)
+
+
+def test_an_entry_window_defaults_to_ten_minutes_and_covers_every_repetition() -> None:
+    entry = PlanEntry.model_validate(plan_entry(0, start_ms=TS, repeat=2, gap_s=30))
+    assert entry.latest_start_ms == TS + 600_000
+    assert entry.length_ms == 2 * 120_000 + 30_000
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"action": "play", "entry": None}, "play needs an entry"),
+        ({"action": "play", "entry": plan_entry(0)}, "play needs an entry with its media_url"),
+        ({"action": "volume", "entry": None}, "volume needs volume"),
+    ],
+)
+def test_a_set_without_what_its_action_needs_is_refused(changes: dict[str, Any], message: str) -> None:
+    assert message in str(refused(Kind.SPEAKER, Channel.SET, with_(Kind.SPEAKER, Channel.SET, **changes)))
