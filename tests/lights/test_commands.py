@@ -181,3 +181,52 @@ def test_unknown_or_empty_targets_are_refused(rig: Rig) -> None:
             rig.commands.submit(CommandRequest.model_validate({"target": target, "on": True}), HEAD)
     assert rig.broker.published == []
 
+
+
+def test_a_late_confirmation_after_the_timeout_is_still_accepted(rig: Rig) -> None:
+    rig.all_online()
+    light = rig.lights["den-4"]
+    light.answers = False
+    command = rig.commands.submit(CommandRequest.model_validate({"target": {"device": "den-4"}, "on": True}), HEAD)
+    rig.settle()
+    rig.clock.advance(rig.commands.confirm_timeout_ms)
+    rig.settle()
+    assert statuses(command) == {"den-4": Status.TIMED_OUT}
+    assert command.lights["den-4"].error == "no confirmation in time"
+    # The light was only slow: it answers now, without being sent the command again.
+    light.state = "ON"
+    light.publish_state()
+    light.ack(command.id)
+    rig.settle()
+    assert statuses(command) == {"den-4": Status.CONFIRMED}
+    assert len(rig.sets_to("den-4")) == 1
+    assert command.rollup().ok and command.rollup().vi == "Đèn 4: đã bật"
+
+
+def test_a_late_refusal_after_the_timeout_is_still_accepted(rig: Rig) -> None:
+    rig.all_online()
+    light = rig.lights["den-4"]
+    light.answers = False
+    command = rig.commands.submit(CommandRequest.model_validate({"target": {"device": "den-4"}, "on": True}), HEAD)
+    rig.settle()
+    rig.clock.advance(rig.commands.confirm_timeout_ms)
+    rig.settle()
+    assert statuses(command) == {"den-4": Status.TIMED_OUT}
+    light.ack(command.id, ok=False)
+    rig.settle()
+    progress = command.lights["den-4"]
+    assert (progress.status, progress.error) == (Status.FAILED, "refused")
+    assert command.rollup().vi == "Đèn 4: báo lỗi"
+
+
+def test_no_timeout_before_the_confirm_timeout(rig: Rig) -> None:
+    rig.all_online()
+    rig.lights["den-4"].answers = False
+    command = rig.commands.submit(CommandRequest.model_validate({"target": {"device": "den-4"}, "on": True}), HEAD)
+    rig.settle()
+    rig.clock.advance(rig.commands.confirm_timeout_ms - 1)
+    rig.settle()
+    assert statuses(command) == {"den-4": Status.DELIVERED}
+    rig.clock.advance(1)
+    rig.settle()
+    assert statuses(command) == {"den-4": Status.TIMED_OUT}
