@@ -69,6 +69,8 @@ def cmd_control(args: argparse.Namespace) -> int:
         message = {"list": True}
     elif args.command == "cabinet":
         message = {"cabinet": args.cabinet, "power": args.power == "on"}
+    elif args.command == "power":
+        message = {"device": args.device, "power": args.power == "on"}
     else:
         message = {"device": args.device, "offline": args.command == "offline"}
     try:
@@ -147,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     cabinet.add_argument("power", choices=["off", "on"], help="off: the mains is cut; on: it is back")
     cabinet.add_argument("--control", **ctl)
     cabinet.set_defaults(run=cmd_control)
+    power = sub.add_parser("power", help="cut or restore one device's mains: it stops (a speaker misses what "
+                                         "falls due meanwhile) and drops off; on: it restarts")
+    power.add_argument("device")
+    power.add_argument("power", choices=["off", "on"])
+    power.add_argument("--control", **ctl)
+    power.set_defaults(run=cmd_control)
     sub.add_parser("faults", help="list the fault names per kind").set_defaults(run=cmd_faults)
     return parser
 

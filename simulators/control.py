@@ -8,6 +8,8 @@ JSON object on one line, answered by one line:
     {"device": "den-ngo3-07", "fault": null}             -> clears the fault
     {"device": "den-ngo3-07", "offline": true}           -> drops the connection (the broker sends the will)
     {"device": "den-ngo3-07", "offline": false}          -> reconnects
+    {"device": "loa-bac-1", "power": false}              -> the device loses its mains: it stops and drops off
+                                                            (a speaker then misses what falls due; true: back)
     {"cabinet": "tu-dien-2", "power": false}             -> {"ok": true, "lights": [...]}: the cabinet's lights
                                                             lose mains and drop off together (power true: back)
     {"list": true}                                       -> {"ok": true, "devices": [{"device", "kind", ...}]}
@@ -46,8 +48,14 @@ def apply_request(fleet: Fleet, request: object) -> dict[str, Any]:
             fleet.inject(device, request["fault"])
         elif isinstance(request.get("offline"), bool):
             fleet.set_offline(device, request["offline"])
+        elif isinstance(request.get("power"), bool):
+            target = fleet.device(device)
+            if request["power"]:
+                target.power_on()
+            else:
+                target.power_off()
         else:
-            return {"ok": False, "error": "give fault (a name or null) or offline (true/false)"}
+            return {"ok": False, "error": "give fault (a name or null), offline (true/false) or power (true/false)"}
     except (KeyError, ValueError) as err:
         return {"ok": False, "error": str(err).strip("'\"")}
     return {"ok": True}

@@ -19,11 +19,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from devices.contract import Channel, Kind, hub_availability_topic, topic
 from devices.speaker import PlanEntry, SpeakerAck, SpeakerConfig, SpeakerEvent, SpeakerState
+from simulators import control
+from simulators.fleet import Fleet
 from simulators.netloop import NetLoop
 from simulators.speaker import SpeakerSim
 from tests.simulators.clock import MINUTE, ControlledClock
 from tests.simulators.conftest import SITE
 from tests.simulators.probe import Probe, Received
+from tests.simulators.sites import small_site
 from tests.support.mosquitto import Mosquitto
 
 pytestmark = pytest.mark.integration
@@ -279,3 +282,33 @@ def test_a_speaker_that_loses_its_network_mid_bulletin_plays_on_and_reports_afte
     finished = probe.wait_for(event(flaky.device_id, "finished", "sang_1"), timeout=10)[0]
     assert SpeakerEvent.model_validate_json(finished.payload).at_ms == T0 + 2 * MINUTE + 500
     assert probe.on(t(flaky.device_id, Channel.AVAILABILITY))[-1].text == "online"
+
+
+def test_faults_and_power_cuts_come_from_the_fleets_control_at_run_time(
+    mosquitto: Mosquitto, probe: Probe, media: MediaServer, clock: ControlledClock
+) -> None:
+    news = media.serve(NEWS)
+    as_the_hub_then_gone(mosquitto, SpeakerConfig(version=1, media_base_url=media.base, entries=[
+        entry("sang_1", news, T0, until_ms=T0 + 5 * MINUTE), entry("trua_1", news, T0 + 60 * MINUTE)]))
+    fleet = Fleet(small_site(lights=0, speakers=2, cameras=0), mosquitto.host, mosquitto.port,
+                  telemetry_interval_s=60, clock=clock, clock_check_s=0.05)
+    try:
+        assert control.apply_request(fleet, {"device": "loa-02", "fault": "wrong_hash"}) == {"ok": True}
+        assert fleet.start(wait_s=5)
+        probe.wait_for(event("loa-01", "downloaded"))
+        refused = SpeakerEvent.model_validate_json(probe.wait_for(event("loa-02", "failed"))[0].payload)
+        assert refused.detail is not None and "sha256 mismatch" in refused.detail
+        assert control.apply_request(fleet, {"device": "loa-01", "power": False}) == {"ok": True}
+        probe.wait_text(t("loa-01", Channel.AVAILABILITY), "offline")
+        clock.set(T0 + 6 * MINUTE)
+        probe.wait_for(event("loa-02", "failed", "sang_1"))
+        assert control.apply_request(fleet, {"device": "loa-01", "power": True}) == {"ok": True}
+        probe.wait_for(event("loa-01", "missed", "sang_1"))
+        assert control.apply_request(fleet, {"device": "loa-01", "fault": "amp_fault"}) == {"ok": True}
+        probe.wait_for(lambda m: event("loa-01", "fault")(m) and "amp_fault" in m.json()["detail"])
+        clock.set(T0 + 60 * MINUTE + 100)
+        amp = SpeakerEvent.model_validate_json(probe.wait_for(event("loa-01", "failed", "trua_1"))[0].payload)
+        assert amp.detail == "amp_fault"
+        probe.wait_for(state("loa-01", status="error"))
+    finally:
+        fleet.stop()
