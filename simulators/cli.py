@@ -47,7 +47,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     run_fleet(site, args.broker.host, args.broker.port, stop, kinds=kinds,
               control_path=None if args.no_control else args.control,
-              telemetry_interval_s=args.interval, play_s=args.play_s, reboot_s=args.reboot_s)
+              telemetry_interval_s=args.interval, reboot_s=args.reboot_s)
     return 0
 
 
@@ -113,7 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--broker", **broker)
     fleet.add_argument("--interval", type=float, default=10.0, metavar="S", help="telemetry period (default 10)")
     fleet.add_argument("--only", choices=[k.value for k in simulated_kinds()], help="simulate one kind only")
-    fleet.add_argument("--play-s", type=float, default=5.0, metavar="S", help="length of a simulated bulletin")
     fleet.add_argument("--reboot-s", type=float, default=3.0, metavar="S",
                        help="how long a camera stays offline when told to reboot (default 3)")
     fleet.add_argument("--control", **ctl)
