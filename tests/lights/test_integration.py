@@ -21,10 +21,14 @@ from astral.sun import sunset
 from devices.contract import PREFIX, Channel, Kind, hub_availability_topic, topic
 from devices.light import LightConfig
 from hub.auth.principal import Role
+from hub.lights.faults.detect import FaultKind
+from hub.lights.faults.store import Fault
+from simulators.fleet import Fleet
 from simulators.stamp import now_ms
 from tests.auth.clients import bearer
 from tests.lights.clockrig import clocked_fleet, clocked_rig
-from tests.lights.mqttrig import MqttRig, mqtt_rig
+from tests.lights.mqttlight import ContractLight
+from tests.lights.mqttrig import MqttRig, mqtt_rig, sim_fleet
 from tests.lights.sites import hamlet
 from tests.simulators.clock import MINUTE, ControlledClock
 from tests.simulators.probe import Probe, Received
@@ -212,13 +216,50 @@ def test_with_the_hub_stopped_the_lights_still_switch_at_the_scheduled_sunset(
         fleet.stop()
 
 
-def test_faults_open_from_telemetry_and_close_when_they_clear(rig: MqttRig) -> None:
+def test_a_lamp_failure_is_found_in_the_telemetry_and_closes_when_it_clears(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    """den-3 is driven by hand and never says it is broken: the hub must see it in what the lamp draws."""
+    lamp = ContractLight(mosquitto, SITE.id, "den-3")
+    others = SITE.model_copy(update={"devices": [d for d in SITE.devices if d.id != "den-3"]})
+
+    def fleet() -> Fleet:
+        lamp.start()
+        return sim_fleet(mosquitto, others)
+
+    def lamp_faults(rig: MqttRig, open_only: bool = True) -> list[Fault]:
+        return [f for f in rig.hub.lights.faults.page(open_only=open_only, limit=50)
+                if (f.kind, f.subject) == (FaultKind.LAMP_FAILURE, "den-3")]
+
+    try:
+        with mqtt_rig(tmp_path, mosquitto, SITE, make_fleet=fleet) as rig:
+            for _ in range(3):
+                lamp.telemetry(100, 44.0)  # healthy at full: it also teaches the hub the lamp's full power
+            lamp.telemetry(100, 0.8)  # lit at 100% yet drawing what the controller alone draws
+            lamp.telemetry(100, 0.8)
+            eventually(lambda: len(lamp_faults(rig)) == 1, 10)
+            fault = lamp_faults(rig)[0]
+            assert fault.detail == {"power_w": 0.8, "level": 100}  # opened from telemetry, not from an event
+            shown = rig.client.get("/api/lights/faults?open=true", headers=rig.head).json()
+            assert [(f["kind"], f["subject"], f["vi"]) for f in shown] == [
+                ("lamp_failure", "den-3", "Đèn 3: bóng đèn hỏng")
+            ]
+            lamp.telemetry(50, 20.0)  # repaired: dimmed to half it draws half
+            lamp.telemetry(50, 20.0)
+            eventually(lambda: lamp_faults(rig) == [], 10)
+            closed = lamp_faults(rig, open_only=False)
+            assert len(closed) == 1 and closed[0].closed_ms is not None
+    finally:
+        lamp.stop()
+
+
+def test_faults_the_lights_report_and_a_power_cabinet_lost_together(rig: MqttRig) -> None:
     def open_faults() -> set[tuple[str, str]]:
         found = rig.client.get("/api/lights/faults?open=true", headers=rig.head).json()
         return {(f["kind"], f["subject"]) for f in found}
 
     assert rig.wait_done(rig.command({"target": {"device": "den-3"}, "on": True}))["rollup"]["ok"]  # type: ignore[index]
-    rig.fleet.inject("den-3", "lamp_failure")
+    rig.fleet.inject("den-3", "lamp_failure")  # the simulated light announces it (and its telemetry shows it)
     eventually(lambda: ("lamp_failure", "den-3") in open_faults(), 10)
     rig.fleet.inject("den-3", None)
     eventually(lambda: ("lamp_failure", "den-3") not in open_faults(), 10)
