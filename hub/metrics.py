@@ -39,6 +39,8 @@ class HubMetrics:
         self.acked = Counter()
         self.points_written = Counter()
         self.store_write_errors = Counter()
+        self.commit_failures = Counter()
+        self.dead_letters_pruned = Counter()
         self.gauges: dict[str, Callable[[], float]] = {}
 
     def render(self) -> str:
@@ -49,6 +51,9 @@ class HubMetrics:
         _counter(lines, "hamlet_messages_acked_total", "Messages acknowledged to the broker", self.acked)
         _counter(lines, "hamlet_points_written_total", "Points the store confirmed", self.points_written)
         _counter(lines, "hamlet_store_write_errors_total", "Failed store writes", self.store_write_errors)
+        _counter(lines, "hamlet_outbox_commit_failures_total", "Failed outbox commits", self.commit_failures)
+        _counter(lines, "hamlet_dead_letters_pruned_total", "Dead letters pruned (cap or retention)",
+                 self.dead_letters_pruned)
         for name, read in sorted(self.gauges.items()):
             lines += [f"# TYPE {name} gauge", f"{name} {read():g}"]
         return "\n".join(lines) + "\n"

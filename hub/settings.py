@@ -54,6 +54,11 @@ class Settings(BaseModel):
     # A device clock further off than this is replaced by the ingest time (and counted).
     max_clock_ahead_s: Annotated[int, Field(ge=0)] = 300
     max_clock_behind_s: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
+    # /healthz says degraded when the data directory (outbox, SQLite store) has less free space than this.
+    min_free_disk_mb: Annotated[int, Field(ge=0, le=1_000_000)] = 200
+    # Dead letters: at most this many rows (the oldest go first), none kept longer than this.
+    dead_letter_max_rows: Annotated[int, Field(ge=100, le=10_000_000)] = 10_000
+    dead_letter_retention_days: Annotated[int, Field(ge=1, le=3650)] = 7
     simulate: bool = True  # `hamlet up` runs a simulated fleet of the site
     # Street lights: the electricity tariff energy is costed at (đồng per kWh; EVN's public-lighting retail
     # price is around 2,000 đ), and how long lights of one power cabinet may take to drop before their

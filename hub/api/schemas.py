@@ -44,9 +44,13 @@ class ComponentHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str  # ok | degraded
+    status: str  # ok | catching_up (200) | degraded (503)
+    reasons: list[str]  # why it is not ok, one line per component; empty when ok
     broker: ComponentHealth
     store: ComponentHealth
-    outbox_depth: int
+    outbox: ComponentHealth  # the durable commit before every acknowledgement
+    disk: ComponentHealth  # free space in the data directory
+    backlog: int  # messages received and not yet committed
+    outbox_depth: int  # points committed and not yet in the store
     devices_online: int
     devices_total: int

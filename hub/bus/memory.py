@@ -58,6 +58,10 @@ class MemoryBus:
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def linked(self) -> bool:
+        return self._connected
+
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         self._subs.append((topic_filter, handler))
         if self._connected:

@@ -6,6 +6,9 @@
 - manual_ack=True: a message is acknowledged only when the caller says it is durable (Bus.ack).
 - Subscriptions are made in on_connect so they come back after every reconnect.
 - The hub's own availability is retained, with a retained last will "offline".
+- Reconnect backoff 1 s -> 3 s: a broker back from a crash redelivers the session's queue only once we
+  are connected again, so every second of backoff is a second of messages waiting (or, with a broker
+  that lost the session, routed to nobody until we re-subscribe).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class MqttOptions:
     keepalive: int = 30
     # Outgoing QoS 1 messages in flight at once (commands, configs); paho's default of 20 is too low.
     max_inflight: int = 1000
+    reconnect_min_s: int = 1
+    reconnect_max_s: int = 3
 
 
 class MqttBus:
@@ -47,6 +52,7 @@ class MqttBus:
         self._early: set[int] = set()  # PUBACKs that arrived before publish() registered the mid
         self._lock = threading.RLock()
         self._connected = threading.Event()
+        self._linked = False  # the broker accepted our CONNECT; SUBACKs may still be on their way
         self._pending_subacks: set[int] = set()
         self._client = self._make_client()
 
@@ -62,7 +68,7 @@ class MqttBus:
         if o.username:
             client.username_pw_set(o.username, o.password)
         client.will_set(o.availability_topic, b"offline", qos=1, retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.reconnect_delay_set(min_delay=o.reconnect_min_s, max_delay=o.reconnect_max_s)
         client.max_inflight_messages_set(o.max_inflight)
         client.max_queued_messages_set(0)
         client.on_connect = self._on_connect
@@ -74,6 +80,12 @@ class MqttBus:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def linked(self) -> bool:
+        """Connected to the broker, perhaps still waiting for SUBACKs queued behind a backlog (the hub is
+        then catching up, not down)."""
+        return self._linked
 
     def wait_connected(self, timeout: float) -> bool:
         """Wait until connected and every subscription is acknowledged by the broker."""
@@ -130,6 +142,7 @@ class MqttBus:
             log.warning("MQTT connect refused: %s", reason)
             return
         _no_delay(client)
+        self._linked = True
         with self._lock:
             for topic_filter, qos in self._subs:
                 _rc, mid = client.subscribe(topic_filter, qos)
@@ -155,6 +168,7 @@ class MqttBus:
 
     def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
         with self._lock:
+            self._linked = False
             self._connected.clear()
             self._pending_subacks.clear()
         log.warning("MQTT disconnected: %s", reason)

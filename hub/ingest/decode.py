@@ -1,14 +1,15 @@
-"""Turn one MQTT message into a store point or a rejection that names the problem. Pure: no I/O.
+"""Turn one MQTT message into a store point or a rejection that names the problem. Pure but for the
+topic cache and the clock offsets the caller passes in: no I/O.
 
-The point's time is the device's `ts` so a replay overwrites rather than duplicates; a device clock that
-is off by more than the configured bounds is replaced by the ingest time (and flagged, to be counted).
+The point's time is the device's `ts` and its key carries the device's `seq`, so a replay overwrites itself
+and two readings never overwrite each other; a device clock off by more than the bounds is corrected
+(hub/ingest/clock.py) and flagged, to be counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -23,23 +24,31 @@ from devices.contract import (
 )
 from devices.kinds import KINDS
 from hub.domain import Accepted, InventoryEntry
+from hub.ingest.clock import ClockBounds, place
+from hub.ingest.outbox import cut
 from hub.storage.base import Point
+from hub.storage.schema import AVAILABILITY, FIELD_DEVICE_TS, FIELD_ONLINE, MEASUREMENT_OF_CHANNEL
 
+__all__ = ["MAX_DETAIL_CHARS", "MAX_TOPIC_CHARS", "ClockBounds", "Rejected", "decode"]
 
-@dataclass(frozen=True, slots=True)
-class ClockBounds:
-    ahead_ms: int
-    behind_ms: int
+# A contract topic is at most ~100 ASCII characters; anything much longer is refused before it is parsed,
+# cached or repeated in a detail (a flood of unique 30 KiB topics must not cost memory or disk).
+MAX_TOPIC_CHARS = 256
+MAX_DETAIL_CHARS = 300
+# Parsed topics of known devices, looked up instead of parsed again (a few topics per device). Unknown
+# devices are never cached, so the cache is bounded by the inventory; the cap is a second guard.
+_TOPICS: dict[str, DeviceTopic] = {}
+_TOPICS_CAP = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     reason: str  # bad_topic | oversized | malformed | invalid | unknown_device | wrong_kind
-    detail: str  # names the field or the part that is wrong
+    detail: str  # names the field or the part that is wrong (at most MAX_DETAIL_CHARS)
 
 
-# Where each device -> hub channel lands in the store (see docs/mqtt-contract.md, "storage").
-MEASUREMENT_OF_CHANNEL = {Channel.STATE: "state", Channel.ACK: "command", Channel.EVENT: "event"}
+def _reject(reason: str, detail: str) -> Rejected:
+    return Rejected(reason, cut(detail, MAX_DETAIL_CHARS))
 
 
 def decode(
@@ -48,10 +57,17 @@ def decode(
     now_ms: int,
     inventory: Mapping[str, InventoryEntry],
     bounds: ClockBounds,
+    offsets: MutableMapping[str, int] | None = None,
+    serial: int = 0,
 ) -> Accepted | Rejected:
-    where = _parse(topic)
-    if isinstance(where, Rejected):
-        return where
+    """`offsets`: per-device clock offsets, read and set (hub/ingest/clock.py); `serial`: the key's last
+    part for availability, whose bare-word payload has no seq (the caller keeps it unique)."""
+    where = _TOPICS.get(topic)
+    if where is None:
+        parsed = _parse(topic)
+        if isinstance(parsed, Rejected):
+            return parsed
+        where = parsed
     if where.channel not in MEASUREMENT_OF_CHANNEL and where.channel not in (Channel.TELEMETRY, Channel.AVAILABILITY):
         return Rejected("bad_topic", f"channel {where.channel!s} is not a device -> hub channel")
     if len(payload) > MAX_PAYLOAD_BYTES:
@@ -61,21 +77,31 @@ def decode(
         return Rejected("unknown_device", f"device {where.device!r} is not in the site inventory")
     if entry.kind != where.kind:
         return Rejected("wrong_kind", f"device {where.device!r} is a {entry.kind}, not a {where.kind}")
+    if len(_TOPICS) >= _TOPICS_CAP:
+        _TOPICS.clear()
+    _TOPICS[topic] = where
     if where.channel == Channel.AVAILABILITY:
-        return _availability(where, entry, payload, now_ms)
-    return _json_message(where, entry, payload, now_ms, bounds)
+        return _availability(where, entry, payload, now_ms, serial)
+    return _json_message(where, entry, payload, now_ms, bounds, {} if offsets is None else offsets)
 
 
-def _availability(where: DeviceTopic, entry: InventoryEntry, payload: bytes, now_ms: int) -> Accepted | Rejected:
+def _availability(
+    where: DeviceTopic, entry: InventoryEntry, payload: bytes, now_ms: int, serial: int
+) -> Accepted | Rejected:
     word = payload.decode("utf-8", errors="replace").strip()
     if word not in (ONLINE, OFFLINE):
         return Rejected("invalid", f"availability: expected 'online' or 'offline', got {word[:40]!r}")
-    point = Point("availability", where.site, where.device, entry.group, now_ms, {"online": word == ONLINE})
-    return Accepted(where, point, None)
+    fields = {FIELD_ONLINE: word == ONLINE}
+    return Accepted(where, Point(AVAILABILITY, where.site, where.device, entry.group, now_ms, fields, serial), None)
 
 
 def _json_message(
-    where: DeviceTopic, entry: InventoryEntry, payload: bytes, now_ms: int, bounds: ClockBounds
+    where: DeviceTopic,
+    entry: InventoryEntry,
+    payload: bytes,
+    now_ms: int,
+    bounds: ClockBounds,
+    offsets: MutableMapping[str, int],
 ) -> Accepted | Rejected:
     model = KINDS[where.kind].models[where.channel]  # where.kind is a Kind already: no enum lookup
     try:
@@ -84,29 +110,28 @@ def _json_message(
         return _rejection(where.channel, exc)
     # Device messages are flat by contract (scalars only), so the dump is the point's fields as it is.
     data = message.model_dump(exclude_none=True)
-    ts = int(data.pop("ts"))
-    replaced = not (now_ms - bounds.behind_ms <= ts <= now_ms + bounds.ahead_ms)
+    device_ts = int(data.pop("ts"))
+    ts, replaced = place(where.device, device_ts, now_ms, bounds, offsets)
     if replaced:
-        data["device_ts"] = ts  # keep what the device said, for the technician
-        ts = now_ms
+        data[FIELD_DEVICE_TS] = device_ts  # keep what the device said, for the technician
     measurement = MEASUREMENT_OF_CHANNEL.get(where.channel, where.kind.value)
-    point = Point(measurement, where.site, where.device, entry.group, ts, data)
+    point = Point(measurement, where.site, where.device, entry.group, ts, data, int(data["seq"]))
     return Accepted(where, point, message, replaced)
 
 
-@lru_cache(maxsize=1 << 17)
 def _parse(topic: str) -> DeviceTopic | Rejected:
-    """Topics repeat (a few per device), so each is parsed and validated once, then looked up."""
+    if len(topic) > MAX_TOPIC_CHARS:
+        return Rejected("bad_topic", f"topic is {len(topic)} characters; the limit is {MAX_TOPIC_CHARS}")
     try:
         return parse_topic(topic)
     except TopicError as exc:
-        return Rejected("bad_topic", str(exc))
+        return _reject("bad_topic", str(exc))
 
 
 def _rejection(channel: Channel, exc: ValidationError) -> Rejected:
     first = exc.errors()[0]
     if first["type"] == "json_invalid":
-        return Rejected("malformed", f"{channel}: not valid JSON ({first['msg']})")
+        return _reject("malformed", f"{channel}: not valid JSON ({first['msg']})")
     field = ".".join(str(part) for part in first["loc"]) or channel.value
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return Rejected("invalid", f"{channel}.{field}: {first['msg']}{more}")
+    return _reject("invalid", f"{channel}.{field}: {first['msg']}{more}")

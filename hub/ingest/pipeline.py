@@ -6,14 +6,15 @@ batches on the committer thread, so one SQLite commit and one wake-up cover thou
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from devices.contract import ingest_filters
+from devices.contract import DEVICE_CHANNELS, ingest_filters
 from hub.bus.base import Bus, Message
 from hub.domain import Accepted
 from hub.ingest.decode import ClockBounds, decode
@@ -27,6 +28,23 @@ log = logging.getLogger(__name__)
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+# The `channel` label of hamlet_messages_in_total: known channels only, so a flood of odd topics cannot
+# grow the metrics without bound.
+_CHANNEL_LABEL = {c.value: c.value for c in DEVICE_CHANNELS}
+# Availability has no seq: a serial stands in for it in the key (unique within the process; the point is
+# timed at ingest, so a restart moves it to another millisecond anyway).
+_SERIAL_SLOTS = 1_000_000
+
+
+@dataclass(slots=True)
+class CommitHealth:
+    """What /healthz reads about the outbox commits (plain values: no I/O on the request path)."""
+
+    failures: int = 0  # consecutive failed commits; 0 once one succeeds
+    last_error: str = ""
+    last_failure_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,26 +75,39 @@ class Ingest:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-committer", daemon=True)
+        self._offsets = outbox.clock_offsets()  # per-device clock offsets, as committed
+        self._serial = itertools.count()
+        self.commits = CommitHealth()
         self.on_committed: list[Callable[[], None]] = []  # e.g. wake the writer
         # Services that follow device messages (commands, faults) see each committed batch, in order.
         self.observers: list[Callable[[list[Accepted]], None]] = []
 
     def start(self) -> None:
+        self.subscribe()
+        self._thread.start()
+
+    def subscribe(self) -> None:
+        """Only the subscriptions, without the committer thread (tests drive process_pending themselves)."""
         for topic_filter in ingest_filters(self._options.site):
             self._bus.subscribe(topic_filter, self.receive, qos=1)
-        self._thread.start()
 
     def stop(self) -> None:
         """Commit what was received, then stop (what is not committed is not acked: the broker resends)."""
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=30)
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
     def receive(self, message: Message) -> None:
         """Called on the bus thread: queue only; the committer does the work in batches."""
         self._pending.append(message)
         if len(self._pending) >= self._options.batch:
             self._wake.set()
+
+    @property
+    def backlog(self) -> int:
+        """Messages received and not yet committed (cheap: a queue's length)."""
+        return len(self._pending)
 
     def process_pending(self) -> int:
         """Decode, commit and acknowledge everything queued so far; returns how many messages."""
@@ -87,30 +118,45 @@ class Ingest:
         points: list[Point] = []
         dead: list[DeadLetter] = []
         accepted: list[Accepted] = []
+        # Offsets this batch sets go to the first map only: kept in memory once they are committed.
+        offsets: ChainMap[str, int] = ChainMap({}, self._offsets)
+        inventory, bounds, serial = self._registry.inventory, self._options.bounds, self._serial
         for message in batch:
-            result = decode(message.topic, message.payload, now, self._registry.inventory, self._options.bounds)
+            result = decode(message.topic, message.payload, now, inventory, bounds, offsets,
+                            next(serial) % _SERIAL_SLOTS)
             if isinstance(result, Accepted):
                 accepted.append(result)
                 points.append(result.point)
             else:
                 dead.append(DeadLetter(now, message.topic, message.payload, result.reason, result.detail))
-        for item in accepted:
-            self._registry.apply(item, now)
         try:
-            self._outbox.commit(points, dead)
-        except Exception:
+            pruned = self._outbox.commit(points, dead, offsets.maps[0])
+        except Exception as exc:
             # Not committed, so not acknowledged: put the batch back and let the caller retry.
             self._pending.extendleft(reversed(batch))
+            self.commits.failures += 1
+            self.commits.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            self.commits.last_failure_ms = self._clock()
+            self._metrics.commit_failures.add()
             raise
+        self.commits.failures = 0
+        self._offsets.update(offsets.maps[0])
         for message in batch:
             self._bus.ack(message)
-        self._count(batch, accepted, dead)
+        self._count(batch, accepted, dead, pruned)
         for callback in self.on_committed:
             callback()
-        self._notify(accepted)
+        self._after_commit(accepted, now)
         return len(batch)
 
-    def _notify(self, accepted: list[Accepted]) -> None:
+    def _after_commit(self, accepted: list[Accepted], now: int) -> None:
+        """The batch is safe and acknowledged: now the registry and the observers, each guarded, so a bug
+        in one of them never loses or holds back a batch."""
+        for item in accepted:
+            try:
+                self._registry.apply(item, now)
+            except Exception:
+                log.exception("registry update failed (the batch is committed and acknowledged)")
         for observer in self.observers:
             try:
                 observer(accepted)
@@ -124,10 +170,11 @@ class Ingest:
             batch.append(pending.popleft())
         return batch
 
-    def _count(self, batch: list[Message], accepted: list[Accepted], dead: list[DeadLetter]) -> None:
+    def _count(self, batch: list[Message], accepted: list[Accepted], dead: list[DeadLetter], pruned: int) -> None:
         m = self._metrics
         for message in batch:
-            m.messages_in.add(1, message.topic.rsplit("/", 1)[-1][:16])
+            m.messages_in.add(1, _CHANNEL_LABEL.get(message.topic.rsplit("/", 1)[-1], "other"))
+        m.dead_letters_pruned.add(pruned)
         m.clock_replaced.add(sum(1 for item in accepted if item.clock_replaced))
         for letter in dead:
             m.rejected.add(1, letter.reason)

@@ -2,15 +2,22 @@
 
 A store that is down is retried with a capped backoff for as long as it takes: the outbox is the buffer,
 so nothing is dropped however long the outage (unlike influxdb-client's batching writer, which gives up).
+
+The writer thread also keeps the bridge's vitals fresh for /healthz, which only reads them: every few
+seconds it pings the store when nothing was written meanwhile (so a store that died while the hamlet was
+quiet is noticed), samples the free space of the data directory, and prunes expired dead letters.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sqlite3
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +26,31 @@ from hub.metrics import HubMetrics
 from hub.storage.base import Point, StoreUnavailable, TelemetryStore
 
 log = logging.getLogger(__name__)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _free_bytes(path: Path) -> int:
+    return shutil.disk_usage(path).free
+
+
+@dataclass(frozen=True, slots=True)
+class Housekeeping:
+    every_s: float = 5.0  # store ping (when idle) and disk sample
+    min_free_bytes: int = 200 * 1024 * 1024  # below this in the data directory, /healthz says degraded
+    prune_every_s: float = 60.0  # dead letters past their retention
+
+
+@dataclass(slots=True)
+class Vitals:
+    """Plain values the writer thread refreshes and /healthz reads (no I/O on the request path)."""
+
+    store_ok: bool = True
+    store_detail: str = "ok"
+    disk_free_bytes: int = -1  # -1: not sampled yet
+    disk_low: bool = False
 
 
 
@@ -34,15 +66,39 @@ MAX_BACKOFF_S = 15.0
 
 
 class Writer:
-    def __init__(self, outbox: Outbox, store: TelemetryStore, metrics: HubMetrics, batch: int = 5000) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        store: TelemetryStore,
+        metrics: HubMetrics,
+        batch: int = 5000,
+        housekeeping: Housekeeping = Housekeeping(),
+        clock: Callable[[], int] = _now_ms,
+        free_bytes: Callable[[Path], int] = _free_bytes,
+    ) -> None:
         self._outbox = outbox
         self._store = store
         self._metrics = metrics
         self._batch = batch
+        self._house = housekeeping
+        self._clock = clock
+        self._free_bytes = free_bytes
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"writer-{store.name}", daemon=True)
-        self.store_ok = True
+        self.vitals = Vitals()
+        self._answered_at = time.monotonic()  # when the store last answered (a write or a ping)
+        self._checked_at = float("-inf")
+        self._pruned_at = float("-inf")
+        self._write_failing = False  # a store may answer pings and still refuse writes: that is not ok
+
+    @property
+    def store_ok(self) -> bool:
+        return self.vitals.store_ok
+
+    @store_ok.setter
+    def store_ok(self, ok: bool) -> None:
+        self.vitals.store_ok = ok
 
     def start(self) -> None:
         self._thread.start()
@@ -57,6 +113,19 @@ class Writer:
 
     def drain_once(self) -> int:
         """Write one batch; returns how many points the store confirmed (raises StoreUnavailable)."""
+        try:
+            written = self._drain()
+        except StoreUnavailable as exc:
+            self._write_failing = True
+            self.vitals.store_ok, self.vitals.store_detail = False, f"write failed: {exc}"[:300]
+            raise
+        if written:
+            self._answered_at = time.monotonic()
+            self._write_failing = False
+            self.vitals.store_ok, self.vitals.store_detail = True, "ok"
+        return written
+
+    def _drain(self) -> int:
         if isinstance(self._store, OutboxCopier):
             copied = self._copy(self._store)
             if copied is not None:
@@ -86,6 +155,43 @@ class Writer:
         self._metrics.points_written.add(count)
         return count
 
+    def check_vitals(self) -> None:
+        """Ping the store if it has not answered within the interval, sample the disk, prune expired dead
+        letters when due. Runs on the writer thread every few seconds; tests call it directly."""
+        now = time.monotonic()
+        self._checked_at = now
+        if now - self._answered_at >= self._house.every_s:
+            self._ping()
+        try:
+            free = self._free_bytes(self._outbox.path.parent)
+        except OSError as exc:
+            log.warning("cannot read the free space of %s: %s", self._outbox.path.parent, exc)
+        else:
+            self.vitals.disk_free_bytes = free
+            self.vitals.disk_low = free < self._house.min_free_bytes
+        if now - self._pruned_at >= self._house.prune_every_s:
+            self._pruned_at = now
+            self._metrics.dead_letters_pruned.add(self._outbox.prune_dead_letters(self._clock()))
+
+    def _ping(self) -> None:
+        try:
+            answered = self._store.ping()
+        except Exception as exc:  # a ping must never kill the writer
+            answered, why = False, f"{type(exc).__name__}: {exc}"
+        else:
+            why = "does not answer its ping"
+        if answered and self._write_failing:
+            return  # alive, but the last write failed: stay degraded until a write lands
+        if answered:
+            self._answered_at = time.monotonic()
+            if not self.store_ok:
+                log.info("store %s answers its ping again", self._store.name)
+            self.vitals.store_ok, self.vitals.store_detail = True, "ok"
+        else:
+            if self.store_ok:
+                log.warning("store %s %s", self._store.name, why)
+            self.vitals.store_ok, self.vitals.store_detail = False, why[:300]
+
     def _quarantine(self, points: Sequence[Point]) -> list[Point]:
         """Write point by point; dead-letter the ones the store refuses as invalid. Returns those written."""
         good: list[Point] = []
@@ -102,6 +208,11 @@ class Writer:
     def _run(self) -> None:
         backoff = MIN_BACKOFF_S
         while not self._stop.is_set():
+            if time.monotonic() - self._checked_at >= self._house.every_s:
+                try:
+                    self.check_vitals()
+                except Exception:
+                    log.exception("writer housekeeping failed")
             try:
                 written = self.drain_once()
             except StoreUnavailable as exc:
@@ -114,19 +225,17 @@ class Writer:
                 self._metrics.store_write_errors.add()
                 self._stop.wait(backoff)
                 continue
-            backoff = MIN_BACKOFF_S
-            if not self.store_ok:
+            if backoff > MIN_BACKOFF_S and written:
                 log.info("store %s is back; draining the outbox", self._store.name)
-            self.store_ok = True
+            backoff = MIN_BACKOFF_S
             if written < self._batch:
                 self._wake.wait(0.2)
                 self._wake.clear()
 
     def _failed(self, exc: StoreUnavailable, backoff: float) -> None:
         self._metrics.store_write_errors.add()
-        if self.store_ok:
+        if backoff == MIN_BACKOFF_S:
             log.warning("store %s unavailable (%s); keeping points in the outbox", self._store.name, exc)
-        self.store_ok = False
 
 
 def _dead(point: Point, reason: str) -> DeadLetter:

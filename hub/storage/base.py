@@ -1,7 +1,8 @@
 """The telemetry store interface. A store's `write` either commits every point or raises.
 
-Points are keyed by (measurement, site, device, group, ts): writing the same point twice overwrites it,
-so a replay after a crash never duplicates (the point's time is the device's `ts`, never write time).
+Points are keyed by (measurement, site, device, group, ts, seq) (see hub/storage/schema.py): writing the
+same point twice overwrites it, so a replay after a crash never duplicates, and two readings that share a
+millisecond never overwrite each other (the point's time is the device's `ts`, never write time).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Point:
     group: str
     ts_ms: int
     fields: Mapping[str, FieldValue]
+    # The last part of the key: the device's per-message counter (a serial for availability, which has none).
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ class InfluxV1Store:
         self._db_ready.set()
 
     def _post(self, body: bytes) -> Response:
-        params = {"db": self.database, "precision": "ms"}
+        params = {"db": self.database, "precision": "ns"}  # ms + seq digits: see hub/storage/schema.py
         return self._http.request("POST", "/write", params, body, _TEXT)
 
     def write(self, points: Sequence[Point]) -> None:

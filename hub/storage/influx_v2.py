@@ -25,7 +25,9 @@ from hub.storage.names import check_field, check_window
 # What the client raises when the server refuses (InfluxDBError, incl. ApiException) or cannot be reached.
 _FAILURES = (InfluxDBError, urllib3.exceptions.HTTPError, OSError)
 # The generated "enum" is a class of str constants, while write() is annotated with the class itself.
-_PRECISION_MS = cast(WritePrecision, WritePrecision.MS)
+# Nanoseconds: the point's millisecond plus its seq's digits (hub/storage/schema.py), so readings sharing a
+# millisecond keep apart. Queries still speak milliseconds: the digits never cross into the next one.
+_PRECISION_NS = cast(WritePrecision, WritePrecision.NS)
 
 
 def flux_string(value: str) -> str:
@@ -85,7 +87,7 @@ class InfluxV2Store:
         for piece in chunks(points, self._batch_size):
             body = encode_lines(piece)
             try:
-                self._writer.write(self.bucket, self.org, body, write_precision=_PRECISION_MS)
+                self._writer.write(self.bucket, self.org, body, write_precision=_PRECISION_NS)
             except _FAILURES as exc:
                 raise StoreUnavailable(f"{self.url}/api/v2/write: {_describe(exc)}") from exc
 

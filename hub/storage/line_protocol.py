@@ -1,4 +1,5 @@
-"""InfluxDB line protocol for a Point, shared by the 1.x and 2.x stores (millisecond precision).
+"""InfluxDB line protocol for a Point, shared by the 1.x and 2.x stores (nanosecond precision: the point's
+millisecond plus its seq in the sub-millisecond digits, so readings sharing a millisecond keep apart).
 
 Escaping follows the line protocol reference: measurement escapes comma and space; tag keys, tag values
 and field keys escape comma, equals sign and space; string field values escape backslash and double
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from hub.storage.base import FieldValue, Point
+from hub.storage.schema import TAG_DEVICE, TAG_GROUP, TAG_SITE, time_ns
 
 _MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ "})
 _KEY = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
@@ -57,12 +59,12 @@ def line_protocol(point: Point) -> str:
     an empty tag is left out because line protocol has no empty tag value."""
     if not point.fields:
         raise ValueError(f"point {point.measurement}/{point.device} at {point.ts_ms} has no fields")
-    tags = (("device", point.device), ("group", point.group), ("site", point.site))
+    tags = ((TAG_DEVICE, point.device), (TAG_GROUP, point.group), (TAG_SITE, point.site))
     head = escape_measurement(point.measurement) + "".join(
         f",{key}={escape_key(value)}" for key, value in tags if value
     )
     fields = ",".join(f"{escape_key(k)}={field_value(k, v)}" for k, v in point.fields.items())
-    return f"{head} {fields} {point.ts_ms}"
+    return f"{head} {fields} {time_ns(point.ts_ms, point.seq)}"
 
 
 def encode_lines(points: Iterable[Point]) -> bytes:

@@ -1,7 +1,7 @@
 """The embedded default telemetry store: one SQLite file in WAL mode, zero setup.
 
-One row per point, fields as a JSON object. The primary key holds the same columns as the interface's
-key (measurement, site, device, group, ts) but ordered (measurement, device, ts, ...) so a query for one
+One row per point, fields as a JSON object. The primary key holds the interface's key (measurement, site,
+device, group, ts, seq: hub/storage/schema.py) ordered (measurement, device, ts, seq, ...) so a query for one
 device's time range is a range scan of the key itself, with no second index to slow the writes down.
 """
 
@@ -22,24 +22,35 @@ CREATE TABLE IF NOT EXISTS points (
     measurement TEXT NOT NULL,
     device TEXT NOT NULL,
     ts INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
     site TEXT NOT NULL,
     grp TEXT NOT NULL,
     fields TEXT NOT NULL,
-    PRIMARY KEY (measurement, device, ts, site, grp)
+    PRIMARY KEY (measurement, device, ts, seq, site, grp)
 ) WITHOUT ROWID
+"""
+
+# A file from before seq joined the key: rebuild the table once (a WITHOUT ROWID key cannot be altered).
+MIGRATE_TO_SEQ_KEY = f"""
+ALTER TABLE points RENAME TO points_before_seq;
+{SCHEMA.strip()};
+INSERT INTO points (measurement, device, ts, seq, site, grp, fields)
+SELECT measurement, device, ts, coalesce(json_extract(fields, '$.seq'), 0), site, grp, fields
+FROM points_before_seq;
+DROP TABLE points_before_seq;
 """
 
 # A replay overwrites. Fields of a second point at the same key are merged into the first, as InfluxDB
 # does, so the three stores answer the same after the same writes.
 UPSERT = """
-INSERT INTO points (measurement, device, ts, site, grp, fields) VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO points (measurement, device, ts, seq, site, grp, fields) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO UPDATE SET fields = json_patch(fields, excluded.fields)
 """
 
 # The embedded fast path: the outbox is SQLite too, so a batch moves with one statement, all in C.
 COPY_FROM_OUTBOX = """
-INSERT INTO points (measurement, device, ts, site, grp, fields)
-SELECT measurement, device, ts, site, grp, CAST(fields AS TEXT) FROM outbox.outbox WHERE id <= ? ORDER BY id
+INSERT INTO points (measurement, device, ts, seq, site, grp, fields)
+SELECT measurement, device, ts, seq, site, grp, CAST(fields AS TEXT) FROM outbox.outbox WHERE id <= ? ORDER BY id
 ON CONFLICT DO UPDATE SET fields = json_patch(fields, excluded.fields)
 """
 
@@ -59,12 +70,12 @@ GROUP BY bucket ORDER BY bucket
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
-def _row(p: Point) -> tuple[str, str, int, str, str, str]:
+def _row(p: Point) -> tuple[str, str, int, int, str, str, str]:
     try:
         fields = _encode(p.fields if type(p.fields) is dict else dict(p.fields))
     except ValueError as exc:
         raise ValueError(f"point {p.measurement}/{p.device} at {p.ts_ms}: {exc} ({dict(p.fields)})") from exc
-    return (p.measurement, p.device, p.ts_ms, p.site, p.group, fields)
+    return (p.measurement, p.device, p.ts_ms, p.seq, p.site, p.group, fields)
 
 
 class SQLiteStore:
@@ -76,6 +87,7 @@ class SQLiteStore:
         # Two connections: the writer thread's transactions never wait on the API thread's reads (WAL lets
         # readers run beside one writer); each has a lock since a connection is not for concurrent use.
         self._writer = self._connect()
+        _migrate(self._writer)
         self._reader = self._connect()
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
@@ -145,7 +157,7 @@ class SQLiteStore:
         """The `seq` field of one device's points in time order (for tests and benchmarks)."""
         sql = (
             "SELECT json_extract(fields, '$.seq') FROM points WHERE measurement = ? AND device = ? "
-            "AND json_type(fields, '$.seq') = 'integer' ORDER BY ts"
+            "AND json_type(fields, '$.seq') = 'integer' ORDER BY ts, seq"
         )
         with self._read_lock:
             return [int(seq) for (seq,) in self._reader.execute(sql, (measurement, device))]
@@ -162,3 +174,10 @@ class SQLiteStore:
         with self._write_lock, self._read_lock:
             self._writer.close()
             self._reader.close()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(points)")}
+    if "seq" in columns:
+        return
+    conn.executescript(f"BEGIN IMMEDIATE; {MIGRATE_TO_SEQ_KEY} COMMIT;")

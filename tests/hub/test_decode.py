@@ -6,7 +6,8 @@ import pytest
 
 from devices.contract import Kind, topic
 from hub.domain import Accepted, InventoryEntry
-from hub.ingest.decode import ClockBounds, Rejected, decode
+from hub.ingest import decode as decoding
+from hub.ingest.decode import MAX_DETAIL_CHARS, MAX_TOPIC_CHARS, ClockBounds, Rejected, decode
 
 NOW = 1_795_000_000_000
 INV = {"den-1": InventoryEntry(Kind.LIGHT, "ngo-3"), "loa-1": InventoryEntry(Kind.SPEAKER, "vung-bac")}
@@ -88,3 +89,127 @@ def test_availability_and_state_ack_event_land_in_their_measurements() -> None:
         result = decode(topic("s", "light", "den-1", channel), payload, NOW, INV, BOUNDS)
         assert isinstance(result, Accepted), result
         assert result.point.measurement == measurement
+
+
+# -- the key: seq, and the clock bounds at their edges ------------------------------------------------------
+
+DEFAULT = ClockBounds(ahead_ms=300_000, behind_ms=7 * 86_400_000)  # what the hub runs with
+
+
+def placed(ts: int, bounds: ClockBounds = BOUNDS, offsets: dict[str, int] | None = None, now: int = NOW,
+           seq: int = 7) -> Accepted:
+    result = decode(T, telemetry(ts=ts, seq=seq), now, INV, bounds, offsets)
+    assert isinstance(result, Accepted), result
+    return result
+
+
+def test_the_point_is_keyed_by_the_device_seq() -> None:
+    assert placed(NOW - 1000, seq=12345).point.seq == 12345
+
+
+@pytest.mark.parametrize(
+    ("ts", "kept"),
+    [
+        (NOW + 300_000, True),  # exactly the bound ahead: the device's own time
+        (NOW + 299_999, True),
+        (NOW + 300_001, False),
+        (NOW - 86_400_000, True),  # exactly the bound behind
+        (NOW - 86_399_999, True),
+        (NOW - 86_400_001, False),
+    ],
+)
+def test_clock_bounds_are_inclusive_to_the_millisecond(ts: int, kept: bool) -> None:
+    result = placed(ts)
+    assert result.clock_replaced is not kept
+    assert (result.point.ts_ms == ts) is kept
+    assert ("device_ts" in result.point.fields) is not kept
+
+
+def test_a_device_six_minutes_behind_keeps_its_own_time_but_not_six_minutes_ahead() -> None:
+    behind = placed(NOW - 360_000, DEFAULT)
+    assert (behind.point.ts_ms, behind.clock_replaced) == (NOW - 360_000, False)
+    ahead = placed(NOW + 360_000, DEFAULT)
+    assert ahead.clock_replaced and ahead.point.ts_ms == NOW
+
+
+def test_a_seconds_clock_is_read_as_seconds_and_its_readings_stay_apart() -> None:
+    first_second = NOW // 1000 - 40
+    results = [placed(first_second + i // 5, DEFAULT, seq=i) for i in range(200)]  # 5 messages a second
+    assert all(r.clock_replaced for r in results)
+    assert results[0].point.ts_ms == first_second * 1000
+    assert results[0].point.fields["device_ts"] == first_second
+    assert len({(r.point.ts_ms, r.point.seq) for r in results}) == 200
+
+
+def test_a_clock_hours_off_gets_a_per_device_offset_that_keeps_its_spacing() -> None:
+    offsets: dict[str, int] = {}
+    two_hours = 7_200_000
+    results = [placed(NOW + two_hours + 250 * i, DEFAULT, offsets, seq=i) for i in range(20)]
+    assert offsets == {"den-1": -two_hours}
+    assert [r.point.ts_ms for r in results] == [NOW + 250 * i for i in range(20)]  # not one time per batch
+    later = placed(NOW + two_hours + 60_000, DEFAULT, offsets, now=NOW + 60_000, seq=99)  # a later batch
+    assert later.point.ts_ms == NOW + 60_000
+
+
+def test_a_frozen_clock_keeps_one_time_and_distinct_keys() -> None:
+    offsets: dict[str, int] = {}
+    results = [placed(5, DEFAULT, offsets, now=NOW + i, seq=i) for i in range(50)]
+    assert {r.point.ts_ms for r in results} == {NOW}  # offset set once, by the first message
+    assert len({(r.point.ts_ms, r.point.seq) for r in results}) == 50
+
+
+def test_an_offset_that_no_longer_holds_is_set_again() -> None:
+    offsets = {"den-1": 1_000_000_000}  # from a clock that has since jumped
+    result = placed(17, DEFAULT, offsets)
+    assert result.point.ts_ms == NOW and offsets == {"den-1": NOW - 17}
+
+
+def test_a_redelivered_message_gets_the_same_key_with_the_committed_offset() -> None:
+    committed: dict[str, int] = {}
+    first = placed(123_456, DEFAULT, committed, seq=3)
+    # The hub was killed after the commit, before the ack; it restarts a minute later with the committed
+    # offsets (hub/ingest/outbox.py) and the broker sends the message again.
+    again = placed(123_456, DEFAULT, dict(committed), now=NOW + 60_000, seq=3)
+    assert (again.point.ts_ms, again.point.seq) == (first.point.ts_ms, first.point.seq)
+
+
+# -- limits: payload size, topic length, detail length ------------------------------------------------------
+
+
+def padded(size: int) -> bytes:
+    body = telemetry()
+    return body[:-1] + b" " * (size - len(body)) + b"}"  # JSON whitespace: still the same message
+
+
+def test_a_payload_of_exactly_16_kib_is_accepted_and_one_byte_more_refused() -> None:
+    assert len(padded(16_384)) == 16_384
+    assert isinstance(decode(T, padded(16_384), NOW, INV, BOUNDS), Accepted)
+    refused = decode(T, padded(16_385), NOW, INV, BOUNDS)
+    assert isinstance(refused, Rejected)
+    assert (refused.reason, refused.detail) == ("oversized", "payload is 16385 bytes; the limit is 16384")
+
+
+def test_a_huge_topic_is_refused_before_parsing_with_a_short_detail() -> None:
+    huge = "hamlet/v1/s/light/" + "d" * 30_720 + "/telemetry"
+    result = decode(huge, telemetry(), NOW, INV, BOUNDS)
+    assert isinstance(result, Rejected)
+    assert result.reason == "bad_topic"
+    assert result.detail == f"topic is {len(huge)} characters; the limit is {MAX_TOPIC_CHARS}"
+
+
+def test_a_long_bad_id_is_not_repeated_whole_in_the_detail() -> None:
+    long_id = "x" * 200  # under the topic limit, far over the id limit
+    result = decode(f"hamlet/v1/s/light/{long_id}/telemetry", telemetry(), NOW, INV, BOUNDS)
+    assert isinstance(result, Rejected)
+    assert result.reason == "bad_topic"
+    assert len(result.detail) <= MAX_DETAIL_CHARS
+    assert "chars)" in result.detail  # says how much was cut
+
+
+def test_topics_of_unknown_devices_are_not_cached() -> None:
+    before = len(decoding._TOPICS)
+    for i in range(500):
+        decode(topic("s", "light", f"stranger-{i}", "telemetry"), telemetry(), NOW, INV, BOUNDS)
+    assert len(decoding._TOPICS) == before
+    decode(T, telemetry(), NOW, INV, BOUNDS)
+    assert decoding._TOPICS.get(T) is not None

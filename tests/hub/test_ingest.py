@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import sqlite3
+import tracemalloc
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from devices.contract import topic
+from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
-from hub.ingest.outbox import Outbox
+from hub.domain import Accepted
+from hub.ingest.outbox import DeadLetter, DeadLetterLimits, Outbox
 from hub.ingest.pipeline import Ingest, IngestOptions
 from hub.ingest.writer import Writer
 from hub.metrics import HubMetrics
@@ -64,18 +68,20 @@ class PointByPointStore:
 
 
 class Rig:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, bus_type: type[MemoryBus] = MemoryBus, outbox: Outbox | None = None,
+                 now: int = NOW) -> None:
         self.broker = MemoryBroker()
-        self.hub_bus: MemoryBus = self.broker.client()
+        self.hub_bus = bus_type(self.broker)
         self.device = self.broker.client()
-        self.outbox = Outbox(tmp / "outbox.sqlite3")
+        self.outbox = outbox or Outbox(tmp / "outbox.sqlite3")
         self.store = FlakyStore(tmp / "telemetry.sqlite3")
         self.metrics = HubMetrics()
         self.registry = Registry(SITE)
+        self.now = now
         self.ingest = Ingest(self.hub_bus, self.outbox, self.registry, self.metrics, IngestOptions(SITE.id),
-                             clock=lambda: NOW)
+                             clock=lambda: self.now)
         self.writer = Writer(self.outbox, self.store, self.metrics)
-        self.ingest.start()
+        self.ingest.subscribe()  # no committer thread: each test calls process_pending itself
         self.hub_bus.start()
         self.device.start()
 
@@ -216,3 +222,234 @@ def test_the_embedded_fast_path_and_the_point_by_point_path_store_the_same(rig: 
     finally:
         other.close()
         second_view.close()
+
+
+# -- ack only after commit ----------------------------------------------------------------------------------
+
+EVENTS: list[tuple[str, int]] = []  # ("commit", mid) / ("ack", mid), in the order they happened
+
+
+class SpyBus(MemoryBus):
+    def ack(self, message: Message) -> None:
+        EVENTS.append(("ack", message.mid))
+        super().ack(message)
+
+
+class SpyOutbox(Outbox):
+    """Records which messages each commit covered (by the seq the test puts equal to the mid)."""
+
+    fail = False
+
+    def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter],
+               offsets: Mapping[str, int] | None = None) -> int:
+        if self.fail:
+            raise sqlite3.OperationalError("database or disk is full")
+        pruned = super().commit(points, dead, offsets)
+        EVENTS.extend(("commit", int(p.fields["seq"])) for p in points)
+        EVENTS.extend(("commit", int(d.payload.decode().split(":")[1])) for d in dead)
+        return pruned
+
+
+def test_no_message_is_acked_before_the_commit_that_holds_it(tmp_path: Path) -> None:
+    EVENTS.clear()
+    rig = Rig(tmp_path, SpyBus, SpyOutbox(tmp_path / "outbox.sqlite3"))
+    try:
+        mid = 0
+        for batch in range(3):
+            for _ in range(7):
+                mid += 1  # the memory broker numbers messages 1, 2, …: seq = mid ties a point to its message
+                if mid % 5 == 0:
+                    rig.send("den-1", "telemetry", f"bad:{mid}".encode())  # dead letters count too
+                else:
+                    rig.send("den-1", "telemetry", {**tele(mid), "seq": mid})
+            assert rig.ingest.process_pending() == 7, batch
+        committed: set[int] = set()
+        for what, which in EVENTS:
+            if what == "commit":
+                committed.add(which)
+            else:
+                assert which in committed, f"message {which} acked before its batch was committed"
+        assert sorted(m for what, m in EVENTS if what == "ack") == list(range(1, 22))
+    finally:
+        rig.close()
+
+
+def test_a_failed_commit_acks_nothing_of_the_batch(tmp_path: Path) -> None:
+    EVENTS.clear()
+    outbox = SpyOutbox(tmp_path / "outbox.sqlite3")
+    rig = Rig(tmp_path, SpyBus, outbox)
+    try:
+        for seq in range(1, 6):
+            rig.send("den-1", "telemetry", {**tele(seq), "seq": seq})
+        outbox.fail = True
+        with pytest.raises(sqlite3.OperationalError):
+            rig.ingest.process_pending()
+        assert EVENTS == [] and rig.hub_bus.acked == []
+        assert rig.ingest.commits.failures == 1 and "disk is full" in rig.ingest.commits.last_error
+        assert rig.ingest.backlog == 5  # kept for the retry, in order
+        outbox.fail = False
+        assert rig.ingest.process_pending() == 5
+        assert [m for what, m in EVENTS if what == "ack"] == [1, 2, 3, 4, 5]
+        assert rig.ingest.commits.failures == 0
+    finally:
+        rig.close()
+
+
+def test_a_full_disk_acks_nothing_and_loses_nothing_once_space_returns(rig: Rig) -> None:
+    db = rig.outbox._db  # SQLite's own "database or disk is full", from a page cap on the outbox file
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+    for seq in range(300):
+        rig.send("den-1", "telemetry", tele(seq))
+    for _ in range(3):  # the committer retries while the disk stays full
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            rig.ingest.process_pending()
+    assert rig.hub_bus.acked == []
+    assert rig.ingest.commits.failures == 3
+    assert rig.metrics.commit_failures.total() == 3
+    db.execute("PRAGMA max_page_count = 1073741823")  # space is back
+    assert rig.ingest.process_pending() == 300
+    assert len(rig.hub_bus.acked) == 300
+    while rig.writer.drain_once():
+        pass
+    assert rig.store.seqs("light", "den-1") == list(range(300))
+
+
+# -- every reading keeps its own key ------------------------------------------------------------------------
+
+
+def test_availability_changes_in_one_batch_and_across_batches_do_not_overwrite(rig: Rig) -> None:
+    for word in (b"online", b"offline", b"online"):
+        rig.send("den-2", "availability", word)
+    rig.ingest.process_pending()
+    rig.send("den-2", "availability", b"offline")  # same (frozen) clock, next batch
+    rig.ingest.process_pending()
+    while rig.writer.drain_once():
+        pass
+    assert rig.store.count("availability", "den-2") == 4
+
+
+def test_a_seconds_clock_at_five_messages_a_second_keeps_every_reading(rig: Rig) -> None:
+    start = NOW // 1000 - 60
+    for seq in range(200):
+        rig.send("den-1", "telemetry", {**tele(seq), "ts": start + seq // 5})
+    rig.ingest.process_pending()
+    while rig.writer.drain_once():
+        pass
+    assert rig.store.seqs("light", "den-1") == list(range(200))
+    assert rig.metrics.clock_replaced.total() == 200
+
+
+def test_a_redelivery_after_a_crash_between_commit_and_ack_lands_on_itself(tmp_path: Path) -> None:
+    hours_off = [{**tele(seq), "ts": NOW + 3 * 3_600_000 + 100 * seq} for seq in range(50)]
+    first = Rig(tmp_path)
+    for body in hours_off:
+        first.send("den-1", "telemetry", body)
+    first.ingest.process_pending()  # committed (offset included) ...
+    first.close()  # ... and the hub dies before the broker saw the acks
+    # The restarted hub: a minute later, same outbox file; the broker sends every message again.
+    second = Rig(tmp_path, now=NOW + 60_000)
+    try:
+        for body in hours_off:
+            second.send("den-1", "telemetry", body)
+        second.ingest.process_pending()
+        while second.writer.drain_once():
+            pass
+        assert second.store.seqs("light", "den-1") == list(range(50))  # 50 readings, not 100
+        assert second.store.count("light", "den-1") == 50
+    finally:
+        second.close()
+
+
+# -- caps: topics, details, dead letters --------------------------------------------------------------------
+
+
+def test_dead_letters_are_cut_capped_and_expire(tmp_path: Path) -> None:
+    limits = DeadLetterLimits(payload_bytes=100, topic_chars=64, detail_chars=80, rows=50,
+                              retention_ms=3_600_000)
+    rig = Rig(tmp_path, outbox=Outbox(tmp_path / "outbox.sqlite3", limits))
+    try:
+        for i in range(120):
+            rig.hub_bus.deliver(Message(f"hamlet/v1/{SITE.id}/light/{'x' * 40}{i}/telemetry", b"y" * 5000, 1,
+                                        False, i + 1))
+        rig.ingest.process_pending()
+        letters = rig.outbox.dead_letters(limit=1000)
+        assert 0 < len(letters) <= 50
+        assert rig.outbox.dead_letter_rows() == len(letters)
+        assert all(len(d.topic) <= 64 and len(d.payload) <= 100 and len(d.detail) <= 80 for d in letters)
+        assert letters[0].topic.startswith(f"hamlet/v1/{SITE.id}/light/")  # the newest are kept
+        assert rig.metrics.dead_letters_pruned.total() == 120 - len(letters)
+        rig.now = NOW + 3_600_001  # an hour later: all past their retention
+        writer = Writer(rig.outbox, rig.store, rig.metrics, clock=lambda: rig.now)
+        writer.check_vitals()
+        assert rig.outbox.dead_letters() == [] and rig.outbox.dead_letter_rows() == 0
+        assert rig.metrics.dead_letters_pruned.total() == 120
+    finally:
+        rig.close()
+
+
+def test_odd_topics_do_not_grow_the_metric_labels(rig: Rig) -> None:
+    for i in range(100):
+        rig.ingest.receive(Message(f"junk/{i}/level{i}", b"{}", 1, False, i + 1))
+    rig.send("den-1", "telemetry", tele(1))
+    rig.ingest.process_pending()
+    assert dict(rig.metrics.messages_in.items()) == {"other": 100, "telemetry": 1}
+
+
+class CountingBus(MemoryBus):
+    """Counts acks instead of keeping every acknowledged message (which would be the test's own leak)."""
+
+    count = 0
+
+    def ack(self, message: Message) -> None:
+        self.count += 1
+
+
+def test_memory_stays_flat_under_10000_unique_30_kib_topics(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, CountingBus)
+    assert isinstance(rig.hub_bus, CountingBus)
+    try:
+        def flood(first: int, count: int) -> None:
+            for i in range(first, first + count):
+                level = f"{i:08d}" + "z" * 30_712  # a unique 30 KiB device level
+                rig.ingest.receive(Message(f"hamlet/v1/{SITE.id}/light/{level}/telemetry", json.dumps(tele(i)).encode(),
+                                           1, False, i + 1))
+                if (i + 1) % 500 == 0:
+                    rig.ingest.process_pending()
+
+        flood(0, 500)  # warm-up: imports, caches, SQLite statements
+        tracemalloc.start()
+        try:
+            before = tracemalloc.take_snapshot()
+            flood(500, 10_000)
+            grown = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(before, "filename"))
+        finally:
+            tracemalloc.stop()
+        assert grown < 20 * 1024 * 1024, f"grew {grown / 1e6:.1f} MB"
+        assert rig.hub_bus.count == 10_500
+        assert rig.outbox.dead_letter_rows() <= rig.outbox.limits.rows
+        assert all(len(d.topic) <= rig.outbox.limits.topic_chars and len(d.detail) <= 300
+                   for d in rig.outbox.dead_letters(limit=20))
+    finally:
+        rig.close()
+
+
+# -- a service's bug never costs a batch --------------------------------------------------------------------
+
+
+def test_a_raising_registry_listener_or_observer_loses_nothing(rig: Rig) -> None:
+    seen: list[int] = []
+
+    def broken(_device: object) -> None:
+        raise RuntimeError("listener bug")
+
+    def also_broken(_batch: list[Accepted]) -> None:
+        raise RuntimeError("observer bug")
+
+    rig.registry.add_listener(broken)
+    rig.ingest.observers.extend([also_broken, lambda batch: seen.extend(int(a.point.seq) for a in batch)])
+    for seq in range(5):
+        rig.send("den-1", "telemetry", tele(seq))
+    assert rig.ingest.process_pending() == 5
+    assert len(rig.hub_bus.acked) == 5 and rig.outbox.depth() == 5
+    assert seen == [0, 1, 2, 3, 4]

@@ -39,8 +39,9 @@ class FakeServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[Recorded] = []
-        self.answer = Answer()  # for any path not in `answers`
+        self.answer = Answer()  # for any path not in `answers` or `sequences`
         self.answers: dict[str, Answer] = {}
+        self.sequences: dict[str, list[Answer]] = {}  # answered in turn, then `answers` / `answer` again
 
     @property
     def url(self) -> str:
@@ -56,7 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.requests.append(Recorded(self.command, parts.path, parse_qs(parts.query), headers, body))
-        answer = self.server.answers.get(parts.path, self.server.answer)
+        queued = self.server.sequences.get(parts.path)
+        answer = queued.pop(0) if queued else self.server.answers.get(parts.path, self.server.answer)
         self.send_response(answer.status)
         for key, value in answer.headers.items():
             self.send_header(key, value)

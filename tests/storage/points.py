@@ -25,6 +25,7 @@ def light_points(
             group,
             start_ms + i * step_ms,
             {"seq": i, "brightness": i % 101, "power_w": 10.0 + i, "on": i % 2 == 0},
+            i,
         )
         for i in range(count)
     ]

@@ -49,12 +49,12 @@ def test_first_write_creates_the_database_then_posts_lines() -> None:
     assert (create.method, create.path, create.query) == ("POST", "/query", {"db": ["zone"]})
     assert create.body == b"q=CREATE+DATABASE+%22zone%22"
     assert (req.method, req.path) == ("POST", "/write")
-    assert req.query == {"db": ["zone"], "precision": ["ms"]}
+    assert req.query == {"db": ["zone"], "precision": ["ns"]}
     assert req.headers["authorization"] == "Basic aHViOnMzY3JldA=="  # hub:s3cret
     tags = f"light,device=light-001,group=road-1,site={SITE}"
     assert req.body.decode().splitlines() == [
-        f"{tags} seq=0i,brightness=0i,power_w=10.0,on=true {T0}",
-        f"{tags} seq=1i,brightness=1i,power_w=11.0,on=false {T0 + 1000}",
+        f"{tags} seq=0i,brightness=0i,power_w=10.0,on=true {T0}000000",
+        f"{tags} seq=1i,brightness=1i,power_w=11.0,on=false {T0 + 1000}000001",
     ]
 
 
@@ -174,3 +174,15 @@ def test_version_detected_from_real_ping(influxd: InfluxD, tmp_path_factory: pyt
     assert isinstance(store, InfluxV1Store)
     store.write(light_points("light-001", now_ms(), 3))
     assert store.count("light") == 3
+
+
+@pytest.mark.integration
+def test_readings_sharing_a_millisecond_keep_apart_on_real_influxd(influxd: InfluxD) -> None:
+    store = InfluxV1Store(influxd.url, "hamlet")
+    same_ms = [Point("light", SITE, "light-001", "road-1", T0, {"seq": i, "power_w": float(i)}, i) for i in range(200)]
+    store.write(same_ms)
+    store.write(same_ms[20:90])  # a redelivery overwrites itself
+    assert store.count("light", "light-001") == 200
+    # The sub-millisecond digits stay inside the millisecond: the buckets and windows in ms still hold them.
+    assert store.query("light", "light-001", "power_w", T0, T0 + 1, 1) == [Bucket(T0, 99.5)]
+    assert store.query("light", "light-001", "power_w", T0 + 1, T0 + 2, 1) == []

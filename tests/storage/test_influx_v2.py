@@ -63,13 +63,13 @@ def test_write_request_is_exactly_what_influxdb2_expects(gzip: bool) -> None:
         store.close()
     (req,) = server.requests
     assert (req.method, req.path) == ("POST", "/api/v2/write")
-    assert req.query == {"org": ["hamlet-org"], "bucket": ["telemetry"], "precision": ["ms"]}
+    assert req.query == {"org": ["hamlet-org"], "bucket": ["telemetry"], "precision": ["ns"]}
     assert req.headers["authorization"] == "Token tok-123"
     assert req.headers.get("content-encoding") == ("gzip" if gzip else None)
     assert req.body == encode_lines(points)
     tags = f"light,device=light-001,group=road-1,site={SITE}"
     assert (
-        req.body.decode().splitlines()[2] == f"{tags} seq=2i,brightness=2i,power_w=12.0,on=true {T0 + 2000}"
+        req.body.decode().splitlines()[2] == f"{tags} seq=2i,brightness=2i,power_w=12.0,on=true {T0 + 2000}000002"
     )
 
 

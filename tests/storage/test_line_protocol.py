@@ -12,12 +12,29 @@ def point(fields: dict[str, FieldValue], **kw: str) -> Point:
     return Point(args["measurement"], args["site"], args["device"], args["group"], 1_700_000_000_123, fields)
 
 
-def test_types_tags_sorted_and_ms_timestamp() -> None:
+def test_types_tags_sorted_and_ns_timestamp_of_ms_and_seq() -> None:
     line = line_protocol(point({"brightness": 80, "power_w": 31.5, "on": True, "mode": "auto", "off": False}))
     assert line == (
         "light,device=light-001,group=road-1,site=sonvi-khu10 "
-        'brightness=80i,power_w=31.5,on=true,mode="auto",off=false 1700000000123'
+        'brightness=80i,power_w=31.5,on=true,mode="auto",off=false 1700000000123000000'
     )
+
+
+@pytest.mark.parametrize(
+    ("seq", "ns_digits"), [(0, "000000"), (1, "000001"), (42, "000042"), (999_999, "999999"), (1_000_001, "000001")]
+)
+def test_seq_fills_the_sub_millisecond_digits(seq: int, ns_digits: str) -> None:
+    p = point({"v": 1})
+    line = line_protocol(Point(p.measurement, p.site, p.device, p.group, p.ts_ms, p.fields, seq))
+    assert line.endswith(f" 1700000000123{ns_digits}")
+
+
+def test_readings_in_one_millisecond_get_distinct_times_and_a_replay_the_same() -> None:
+    p = point({"v": 1})
+    times = {line_protocol(Point(p.measurement, p.site, p.device, p.group, p.ts_ms, p.fields, seq)).rsplit(" ", 1)[1]
+             for seq in (*range(200), *range(200))}
+    assert len(times) == 200
+    assert all(t.startswith("1700000000123") for t in times)
 
 
 def test_float_that_looks_like_int_stays_float() -> None:
@@ -67,7 +84,7 @@ def test_unwritable_points_raise_naming_the_problem(
 def test_encode_lines_joins_with_newlines() -> None:
     body = encode_lines([point({"v": 1}), point({"v": 2})])
     assert body.count(b"\n") == 1
-    assert body.endswith(b" v=2i 1700000000123")
+    assert body.endswith(b" v=2i 1700000000123000000")
 
 
 def test_chunks_cover_the_batch_in_order() -> None:

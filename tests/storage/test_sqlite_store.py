@@ -161,3 +161,36 @@ def test_writer_and_reader_threads_run_together(store: SQLiteStore) -> None:
         reader.join()
     assert errors == []
     assert store.count("light") == 5000
+
+
+def test_readings_sharing_a_millisecond_are_kept_apart_by_seq(store: SQLiteStore) -> None:
+    # A device with a seconds clock or a frozen one: many readings, one timestamp, distinct seqs.
+    same_ms = [Point("light", SITE, "light-001", "road-1", T0, {"seq": i, "power_w": float(i)}, i) for i in range(200)]
+    store.write(same_ms)
+    store.write(same_ms[50:120])  # a redelivery lands on itself
+    assert store.count("light", "light-001") == 200
+    assert store.seqs("light", "light-001") == list(range(200))
+    assert store.query("light", "light-001", "power_w", T0, T0 + 1, 1000) == [Bucket(T0, 99.5)]
+
+
+def test_a_file_from_before_seq_joined_the_key_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE points (measurement TEXT NOT NULL, device TEXT NOT NULL, ts INTEGER NOT NULL, "
+            "site TEXT NOT NULL, grp TEXT NOT NULL, fields TEXT NOT NULL, "
+            "PRIMARY KEY (measurement, device, ts, site, grp)) WITHOUT ROWID"
+        )
+        old.execute("INSERT INTO points VALUES ('light', 'light-001', ?, ?, 'road-1', '{\"seq\": 7, \"v\": 1}')",
+                    (T0, SITE))
+        old.execute("INSERT INTO points VALUES ('availability', 'light-001', ?, ?, 'road-1', '{\"online\": true}')",
+                    (T0, SITE))
+    old.close()
+    store = SQLiteStore(path)
+    try:
+        assert store.seqs("light", "light-001") == [7]
+        assert store.count("availability") == 1
+        store.write([Point("light", SITE, "light-001", "road-1", T0, {"seq": 8, "v": 2}, 8)])  # same ms, kept
+        assert store.seqs("light", "light-001") == [7, 8]
+    finally:
+        store.close()
