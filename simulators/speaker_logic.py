@@ -85,7 +85,7 @@ class SpeakerLogic:
         result = self.media.fetched(sha256, body, error, now_ms)
         users = sorted({o.entry.bulletin_id for o in self.player.live() if o.entry.sha256 == sha256})
         name = "downloaded" if result.ok else "failed"
-        extra = {} if result.ok else {"detail": f"download: {result.detail}"}
+        extra = {} if result.ok else {"detail": result.detail}
         events = [Emit(name, {"bulletin_id": b, "sha256": sha256, "at_ms": now_ms, **extra}) for b in users[:8]]
         self.media.forget_unless(set(self.player.needs()) | {o.entry.sha256 for o in self.player.live()})
         return self._after([*events, *self.player.step(now_ms)], changed=result.ok)

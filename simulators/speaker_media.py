@@ -52,8 +52,9 @@ class MediaStore:
             if got == sha256:
                 self._keep(sha256, len(body))
                 return Fetched(sha256, True)
-            error = f"sha256 mismatch: got {got[:12]}…, expected {sha256[:12]}… ({len(body)} bytes): refused"
-        reason = error or "download: no data"
+            reason = f"sha256 mismatch: got {got[:12]}…, expected {sha256[:12]}… ({len(body)} bytes): refused"
+        else:
+            reason = f"download: {error or 'no data'}"
         self.errors[sha256] = reason
         tries = self.attempts[sha256] = self.attempts.get(sha256, 0) + 1
         self.retry_at[sha256] = now_ms + min(RETRY_MS[0] * 2 ** (tries - 1), RETRY_MS[1])

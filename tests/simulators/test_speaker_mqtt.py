@@ -312,3 +312,23 @@ def test_faults_and_power_cuts_come_from_the_fleets_control_at_run_time(
         probe.wait_for(state("loa-01", status="error"))
     finally:
         fleet.stop()
+
+
+def test_a_drifting_clock_plays_early_and_a_download_error_fails_the_bulletin_with_why(
+    mosquitto: Mosquitto, probe: Probe, media: MediaServer, speakers: list[SpeakerSim], clock: ControlledClock
+) -> None:
+    news = media.serve(NEWS)
+    drifting, cut_off = speakers
+    drifting.fault, cut_off.fault = "clock_drift", "download_error"
+    as_the_hub_then_gone(mosquitto, SpeakerConfig(version=1, media_base_url=media.base,
+                                                  entries=[entry("sang_1", news, T0)]))
+    start(speakers, probe)
+    probe.wait_for(event(drifting.device_id, "downloaded"))
+    refused = SpeakerEvent.model_validate_json(probe.wait_for(event(cut_off.device_id, "failed"))[0].payload)
+    assert refused.detail is not None and "HTTP 503" in refused.detail and media.hits == {f"/media/{news}": 1}
+    clock.set(T0 - 2 * MINUTE + 500)  # true time, two minutes before the bulletin: the fast clock says it is due
+    early = SpeakerEvent.model_validate_json(probe.wait_for(event(drifting.device_id, "started", "sang_1"))[0].payload)
+    assert early.at_ms is not None and early.at_ms >= T0 and early.ts >= T0
+    clock.set(T0 + 500)
+    failed = SpeakerEvent.model_validate_json(probe.wait_for(event(cut_off.device_id, "failed", "sang_1"))[0].payload)
+    assert failed.detail is not None and failed.detail.startswith("media_unavailable: download: HTTP 503")
