@@ -12,6 +12,11 @@ from devices.messages import Ack, Command, DeviceMessage, Model, ShortText
 class CameraState(DeviceMessage):
     recording: bool
     stream_ok: bool
+    # Set when the hub publishes the health it judged from probing the camera (hub/cameras): what other
+    # consumers read. `reasons` is a comma-separated list of reason codes ("covered,not_recording"): device
+    # messages are flat, so the store keeps it as one field.
+    health: Literal["ok", "degraded", "offline", "maintenance"] | None = None
+    reasons: ShortText | None = None
 
 
 class CameraTelemetry(DeviceMessage):

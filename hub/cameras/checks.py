@@ -1,0 +1,189 @@
+"""Picture checks as pure functions on numpy frames: what a frame measures, and what each check scores
+against the camera's learnt baseline. No I/O, no state: `hub/cameras/watch.py` keeps the baselines and the
+debounce.
+
+Every measure that compares with a baseline is divided by the frame's own contrast first, so dusk (the whole
+picture growing darker) moves neither sharpness nor structure; what changes at night (sensor noise, the
+street lamps' pattern) is learnt separately in the night baseline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from hub.cameras.frames import Gray
+
+Map = NDArray[np.float32]
+SMALL: Final = (64, 36)  # structure map size: a passing shadow or sensor grain averages away at this scale
+TILES: Final = (8, 6)  # covered: how much of the picture lost its structure, tile by tile
+_NOISE_KERNEL: Final = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+Region = tuple[float, float, float, float]  # x, y, w, h as fractions of the picture
+
+
+class Check(StrEnum):
+    BLACK = "black"
+    COVERED = "covered"
+    FROZEN = "frozen"
+    BLURRED = "blurred"
+    MOVED = "moved"
+    GLARE = "glare"
+    NOISY = "noisy"
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    mean: float  # brightness, 0-255
+    std: float  # contrast
+    saturated: float  # share of pixels at 250 or more
+    noise: float  # Immerkær's sensor-noise sigma estimate
+    sharpness: Map  # per tile: mean |Laplacian| over contrast, on an eighth-size picture (grain averaged down)
+    texture: Map  # per tile: mean gradient, not normalised (a hand over the lens takes it away)
+    structure: Map  # gradient magnitude over contrast, SMALL: the shape of the view
+    motion: float  # mean absolute change since the previous probe; -1 without one
+    clock_motion: float  # the same inside the on-screen clock; -1 without a clock region or a previous frame
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """What this camera's healthy picture measures in one light period (day or night)."""
+
+    noise: float
+    saturated: float
+    sharpness: Map
+    texture: Map
+    structure: Map
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    threshold: float
+    debounce: int  # probes in a row before the check raises (and before it clears)
+    above: bool  # True: the fault is a score above the threshold
+    needs_baseline: bool
+
+
+# One row per check. Thresholds were set on the simulated gate scene over day, dusk and night (see
+# tests/cameras and bench/cameras.py): healthy frames stay clear of them by a wide margin.
+RULES: Final[dict[Check, Rule]] = {
+    Check.BLACK: Rule(12.0, 2, above=False, needs_baseline=False),  # brightness
+    Check.COVERED: Rule(0.8, 3, above=True, needs_baseline=True),  # share of tiles lost
+    Check.FROZEN: Rule(0.2, 3, above=False, needs_baseline=False),  # mean change (grey levels)
+    Check.BLURRED: Rule(0.5, 3, above=False, needs_baseline=True),  # sharpness / baseline
+    Check.MOVED: Rule(0.45, 3, above=False, needs_baseline=True),  # structure correlation
+    Check.GLARE: Rule(0.25, 3, above=True, needs_baseline=True),  # saturated share over baseline
+    Check.NOISY: Rule(2.5, 3, above=True, needs_baseline=True),  # noise / baseline
+}
+# A covered or black lens also looks blurred, moved and frozen: name the cause, not its symptoms.
+MASKS: Final[dict[Check, tuple[Check, ...]]] = {
+    Check.BLACK: (Check.COVERED, Check.BLURRED, Check.MOVED, Check.FROZEN, Check.NOISY),
+    Check.COVERED: (Check.BLURRED, Check.MOVED, Check.FROZEN),
+    Check.GLARE: (Check.BLURRED, Check.MOVED, Check.COVERED),
+    Check.MOVED: (Check.BLURRED, Check.COVERED),  # another view has other sharp places
+}
+BLACK_STD: Final = 8.0  # a black picture is also flat: a dark street at night still has lamps in it
+NOISE_FLOOR: Final = 1.5  # never call noise "too much" below this sigma, however clean the baseline is
+
+
+def _small(gray: Gray, size: tuple[int, int]) -> Map:
+    return _f32(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
+
+
+def _f32(values: object) -> Map:
+    """OpenCV's stubs type every result as a generic array; say what it is (a no-op for float32 input)."""
+    return np.asarray(values, np.float32)
+
+
+def _gradient(small: Map) -> Map:
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    return _f32(cv2.magnitude(gx, gy))
+
+
+def _crop(gray: Gray, region: Region) -> Gray:
+    h, w = gray.shape
+    x, y, rw, rh = region
+    return gray[int(y * h):int((y + rh) * h), int(x * w):int((x + rw) * w)]
+
+
+def measure(gray: Gray, previous: Gray | None = None, clock: Region | None = None) -> Measures:
+    """Everything the checks need from one half-size grayscale frame (and the one before it)."""
+    mean_a, std_a = cv2.meanStdDev(gray)
+    mean, std = float(mean_a[0, 0]), float(std_a[0, 0])
+    _, bright = cv2.threshold(gray, 249, 1, cv2.THRESH_BINARY)
+    saturated = cv2.countNonZero(bright) / gray.size
+    residual = _f32(cv2.filter2D(gray, cv2.CV_32F, _NOISE_KERNEL))
+    noise = float(cv2.mean(np.abs(residual))[0]) * math.sqrt(math.pi / 2) / 6
+    eighth = _small(gray, (max(gray.shape[1] // 4, TILES[0]), max(gray.shape[0] // 4, TILES[1])))
+    lap = np.abs(_f32(cv2.Laplacian(eighth, cv2.CV_32F)))
+    sharpness = _tiles(lap) / (std + 1.0)
+    gradient = _gradient(_small(gray, SMALL))
+    motion = clock_motion = -1.0
+    if previous is not None and previous.shape == gray.shape:
+        motion = float(cv2.mean(cv2.absdiff(gray, previous))[0])
+        if clock is not None:
+            clock_motion = float(cv2.mean(cv2.absdiff(_crop(gray, clock), _crop(previous, clock)))[0])
+    return Measures(mean, std, saturated, noise, sharpness, _tiles(gradient), gradient / (std + 1.0), motion,
+                    clock_motion)
+
+
+def _tiles(values: Map) -> Map:
+    return _f32(cv2.resize(values, TILES, interpolation=cv2.INTER_AREA))
+
+
+def clock_tiles(clock: Region | None) -> NDArray[np.bool_]:
+    """Tiles the on-screen clock overlaps: its text is sharp and busy whatever the lens sees."""
+    cols, rows = TILES
+    mask = np.zeros((rows, cols), np.bool_)
+    if clock is not None:
+        x, y, w, h = clock
+        mask[int(y * rows):math.ceil((y + h) * rows), int(x * cols):math.ceil((x + w) * cols)] = True
+    return mask
+
+
+def _correlation(a: Map, b: Map) -> float:
+    """Zero-mean normalised cross-correlation: 1 same structure, ~0 unrelated (gain and offset cancel)."""
+    a0, b0 = a - float(a.mean()), b - float(b.mean())
+    denom = math.sqrt(float((a0 * a0).sum()) * float((b0 * b0).sum()))
+    return float((a0 * b0).sum()) / denom if denom > 1e-9 else 0.0
+
+
+def _usable(base: Baseline, clock: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Tiles worth judging: ones with texture in the healthy picture (not plain sky), clock left out."""
+    return (base.texture > 0.25 * float(base.texture.mean())) & ~clock
+
+
+def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None = None) -> dict[Check, float]:
+    """Each check's score for this frame; checks that need a baseline are left out until it is learnt.
+
+    Tile scores take the median or a share over tiles, so a truck across a third of the picture or the
+    camera's own on-screen text moves them little."""
+    frozen = m.motion if m.clock_motion < 0 else min(m.motion, m.clock_motion)
+    out: dict[Check, float] = {Check.BLACK: m.mean if m.std < BLACK_STD else 255.0}
+    if frozen >= 0:
+        out[Check.FROZEN] = frozen
+    if base is not None:
+        usable = _usable(base, clock if clock is not None else clock_tiles(None))
+        if usable.any():
+            out[Check.COVERED] = float((m.texture[usable] < 0.2 * base.texture[usable]).mean())
+            ratio = m.sharpness[usable] / np.maximum(base.sharpness[usable], 1e-6)
+            out[Check.BLURRED] = float(np.median(ratio))
+        out[Check.MOVED] = _correlation(m.structure, base.structure)
+        out[Check.GLARE] = m.saturated - base.saturated
+        out[Check.NOISY] = m.noise / max(base.noise, NOISE_FLOOR)
+    return out
+
+
+def failing(values: dict[Check, float]) -> set[Check]:
+    """The checks this one frame fails, with symptoms of a stronger cause masked out."""
+    bad = {c for c, v in values.items() if (v > RULES[c].threshold if RULES[c].above else v < RULES[c].threshold)}
+    for cause, symptoms in MASKS.items():
+        if cause in bad:
+            bad.difference_update(symptoms)
+    return bad

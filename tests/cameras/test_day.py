@@ -1,0 +1,31 @@
+"""A healthy camera over 24 simulated hours (midnight to midnight: dawn, noon, dusk, night; people and
+vehicles passing) raises nothing; the picture checks see each probe's frame as the prober would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from hub.cameras.frames import decode
+from hub.cameras.watch import Watch
+from simulators.camera_scene import CLOCK_REGION, Scene, daylight, encode
+
+MIDNIGHT = int(datetime(2026, 11, 19, 17, 0, tzinfo=UTC).timestamp() * 1000)  # 00:00 in Phú Thọ
+PROBE_MS = 60_000
+
+
+def test_a_healthy_camera_raises_nothing_in_a_day_with_dusk_and_dawn() -> None:
+    scene, rng = Scene(480, 270, seed=21), np.random.default_rng(21)
+    watch = Watch(clock=CLOCK_REGION)
+    odd = 0
+    lights = set()
+    for probe in range(24 * 3600 * 1000 // PROBE_MS):
+        t = MIDNIGHT + probe * PROBE_MS
+        lights.add(round(daylight(t), 1))
+        verdict = watch.observe(decode(encode(scene.render(t, rng))).gray, "day" if daylight(t) >= 0.5 else "night")
+        assert verdict.active == frozenset(), (probe, verdict.scores)
+        odd += bool(verdict.failing)
+    assert {0.0, 0.5, 1.0} <= lights  # the day did pass through dusk and dawn
+    assert odd < 40  # single odd frames (trucks) happen, and are absorbed by the debounce
+    assert watch.learners["day"].frames > 100 and watch.learners["night"].frames > 100
