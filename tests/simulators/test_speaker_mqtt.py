@@ -104,6 +104,10 @@ def state(device: str, **expected: object) -> Callable[[Received], bool]:
     return match
 
 
+def availability(device: str, text: str) -> Callable[[Received], bool]:
+    return lambda m: m.topic == t(device, Channel.AVAILABILITY) and m.text == text
+
+
 def ack_of(device: str) -> Callable[[Received], bool]:
     return lambda m: m.topic == t(device, Channel.ACK)
 
@@ -332,3 +336,31 @@ def test_a_drifting_clock_plays_early_and_a_download_error_fails_the_bulletin_wi
     clock.set(T0 + 500)
     failed = SpeakerEvent.model_validate_json(probe.wait_for(event(cut_off.device_id, "failed", "sang_1"))[0].payload)
     assert failed.detail is not None and failed.detail.startswith("media_unavailable: download: HTTP 503")
+
+
+def test_a_bulletin_is_never_played_twice_across_repushed_plans_and_reconnects(
+    mosquitto: Mosquitto, probe: Probe, media: MediaServer, speakers: list[SpeakerSim], clock: ControlledClock
+) -> None:
+    news = media.serve(NEWS)
+    plan = SpeakerConfig(version=1, media_base_url=media.base, entries=[entry("sang_1", news, T0)])
+    as_the_hub_then_gone(mosquitto, plan)
+    start(speakers, probe)
+    clock.set(T0 + 500)
+    for device in SPEAKERS:
+        probe.wait_for(event(device, "started", "sang_1"))
+    as_the_hub_then_gone(mosquitto, plan.model_copy(update={"version": 2}))  # a restarted hub pushes it again
+    for device in SPEAKERS:
+        probe.wait_for(state(device, config_version=2, occurrence_id="sang_1"))
+    clock.set(T0 + 2 * MINUTE + 600)
+    for device in SPEAKERS:
+        probe.wait_for(event(device, "finished", "sang_1"))
+    for sim in speakers:  # the link drops and returns: the retained plan arrives once more
+        sim.go_offline()
+        probe.wait_text(t(sim.device_id, Channel.AVAILABILITY), "offline")
+        sim.come_online()
+    for device in SPEAKERS:
+        probe.wait_for(availability(device, "online"), count=2)
+        probe.wait_for(state(device, config_version=2, status="idle"), count=3)  # finished, reconnected, re-planned
+    clock.set(T0 + 3 * MINUTE)
+    for device in SPEAKERS:
+        assert [e.event for e in events_of(probe, device)] == ["downloaded", "started", "finished"]
