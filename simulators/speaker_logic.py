@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from devices.speaker import SpeakerConfig, SpeakerSet
+from devices.speaker import MAX_PLAN_ENTRIES, SpeakerConfig, SpeakerSet
 from simulators.commands import NOTHING, Emit, Outcome
 from simulators.speaker_media import MediaStore
 from simulators.speaker_plan import Player
@@ -53,7 +53,8 @@ class SpeakerLogic:
 
     def state_fields(self) -> dict[str, object]:
         cur = self.player.current
-        planned = [o for o in self.player.live() if o.command_id is None]
+        # At most the config's 48, plus one still playing from an older plan: the contract counts 48.
+        planned = [o for o in self.player.live() if o.command_id is None][:MAX_PLAN_ENTRIES]
         return {
             "status": self.status, "volume": self.volume,
             "bulletin_id": cur.entry.bulletin_id if cur else None, "occurrence_id": cur.id if cur else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 RETRY_MS: Final = (5_000, 300_000)  # backoff after a failed download: 5 s doubling up to 5 min
+REASON_CHARS: Final = 400  # an event's detail holds 500: room for "media_unavailable: " before it
 KEEP: Final = 64  # media kept beyond the ones the plan needs (an emergency siren, yesterday's bulletin)
 
 
@@ -55,6 +56,7 @@ class MediaStore:
             reason = f"sha256 mismatch: got {got[:12]}…, expected {sha256[:12]}… ({len(body)} bytes): refused"
         else:
             reason = f"download: {error or 'no data'}"
+        reason = reason[:REASON_CHARS]
         self.errors[sha256] = reason
         tries = self.attempts[sha256] = self.attempts.get(sha256, 0) + 1
         self.retry_at[sha256] = now_ms + min(RETRY_MS[0] * 2 ** (tries - 1), RETRY_MS[1])

@@ -7,7 +7,7 @@ import hashlib
 import random
 from typing import Any
 
-from devices.speaker import PlanEntry, SpeakerConfig, SpeakerSet
+from devices.speaker import MAX_PLAN_ENTRIES, PlanEntry, SpeakerConfig, SpeakerEvent, SpeakerSet, SpeakerState
 from simulators.commands import Outcome
 from simulators.speaker_logic import SpeakerLogic
 from simulators.speaker_media import RETRY_MS
@@ -258,3 +258,25 @@ def test_an_emergency_whose_medium_is_new_starts_once_downloaded() -> None:
     accepted = speaker.apply(play(entry("lu_1", SIREN, priority="emergency")), T0)
     assert accepted.ok and events(accepted) == [] and speaker.status == "idle"
     assert ready(speaker, T0 + 1_500, SIREN) == [("downloaded", "lu"), ("started", "lu_1")]
+
+
+def test_the_state_stays_within_the_contract_when_a_full_new_plan_arrives_mid_play() -> None:
+    speaker = SpeakerLogic()
+    speaker.configure(plan(entry("dang-phat_1")), T0 - MIN)
+    ready(speaker, T0 - MIN, NEWS)
+    speaker.tick(T0)
+    full = [entry(f"moi_{n}", start=T0 + (n + 1) * 60 * MIN) for n in range(MAX_PLAN_ENTRIES)]
+    speaker.configure(plan(*full, version=2), T0 + MIN)
+    assert speaker.state_fields()["occurrence_id"] == "dang-phat_1"  # it plays on
+    state = SpeakerState.model_validate({"ts": T0, "seq": 1, **speaker.state_fields()})
+    assert state.plan_entries == MAX_PLAN_ENTRIES and state.media_ready == MAX_PLAN_ENTRIES
+
+
+def test_a_long_download_error_still_fits_an_event() -> None:
+    speaker = SpeakerLogic()
+    speaker.configure(plan(entry("tin_1")), T0 - MIN)
+    [(digest, _)] = speaker.wanted(T0 - MIN)
+    failed = speaker.fetched(digest, None, "HTTP 404 from http://hub.local/" + "x" * 2_000, T0 - MIN)
+    due = speaker.tick(T0)
+    for event in (*failed.events, *due.events):
+        SpeakerEvent.model_validate({"ts": T0, "seq": 1, "event": event.event, **event.fields})
