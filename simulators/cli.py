@@ -94,7 +94,7 @@ def cmd_control(args: argparse.Namespace) -> int:
 def cmd_faults(args: argparse.Namespace) -> int:
     for kind, faults in fault_catalogue().items():
         for name, what in faults.items():
-            print(f"{kind:<8} {name:<13} {what}")
+            print(f"{kind:<8} {name:<20} {what}")
     return 0
 
 
