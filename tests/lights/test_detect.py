@@ -13,6 +13,7 @@ from hub.lights.faults.detect import (
     Context,
     Reading,
     burning_by_day,
+    group_offline,
     lamp_failure,
     relay_fault,
 )
@@ -76,3 +77,22 @@ def test_relay_fault_at_its_boundaries(level: int, power_w: float, fault: bool |
 ])
 def test_burning_by_day(reading: Reading, context: Context, burning: bool) -> None:
     assert burning_by_day(reading, context) is burning
+
+
+T = 1_000_000
+HOLD = 30_000
+
+
+def test_every_cabinet_is_decided_though_one_before_it_is_still_waiting() -> None:
+    cabinet_of = {"den-1": "tu-1", "den-9": "tu-2"}
+    pending = {"den-1": T, "den-9": T - HOLD}  # tủ 1's light has just gone; tủ 2's has waited long enough
+    verdict = group_offline(pending, cabinet_of, {"tu-1": 8, "tu-2": 6}, T, HOLD)
+    assert (verdict.incidents, verdict.singles) == ({}, ["den-9"])
+
+
+def test_a_cabinet_of_unknown_size_takes_two_lights_together() -> None:
+    cabinet_of: dict[str, str | None] = {"a": "tu-x", "b": "tu-x", "c": None}
+    both = group_offline({"a": T - HOLD, "b": T - HOLD}, cabinet_of, {}, T, HOLD)
+    assert (both.incidents, both.singles) == ({"tu-x": ["a", "b"]}, [])
+    one = group_offline({"a": T - HOLD, "c": T - HOLD}, cabinet_of, {}, T, HOLD)
+    assert (one.incidents, one.singles) == ({}, ["a", "c"])  # a light with no cabinet is always alone
