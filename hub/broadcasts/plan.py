@@ -13,6 +13,7 @@ outrank (409, naming it and its time). Quiet hours keep normal bulletins out of 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -113,11 +114,14 @@ def clashes(new: Bulletin, speakers_of: Mapping[str, frozenset[str]], existing: 
     """Overlaps of `new` on a speaker it shares with a bulletin it does not outrank, earliest first."""
     mine = speakers_of[new.id]
     others = [b for b in existing if b.id != new.id and b.status == "active" and speakers_of[b.id] & mine]
-    theirs = expand(others, start_ms, end_ms, tz)
+    theirs = expand(others, start_ms, end_ms, tz)  # sorted by start
+    starts = [t.start_ms for t in theirs]
+    longest = max((t.end_ms - t.start_ms for t in theirs), default=0)
     found: list[Clash] = []
     for o in expand([new], start_ms, end_ms, tz):
-        for t in theirs:
-            if t.start_ms < o.end_ms and o.start_ms < t.end_ms and new.rank <= t.bulletin.rank:
+        # only those starting before o ends and at most `longest` before o starts can overlap it
+        for t in theirs[bisect_left(starts, o.start_ms - longest):bisect_left(starts, o.end_ms)]:
+            if o.start_ms < t.end_ms and new.rank <= t.bulletin.rank:
                 found.append(Clash(t.bulletin, t.start_ms, min(speakers_of[t.bulletin.id] & mine)))
     return sorted(found, key=lambda c: c.at_ms)
 
