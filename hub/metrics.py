@@ -42,6 +42,8 @@ class HubMetrics:
         self.commit_failures = Counter()
         self.dead_letters_pruned = Counter()
         self.gauges: dict[str, Callable[[], float]] = {}
+        # Whole labelled sections rendered by their owners (the router: per-service queues, drops, errors).
+        self.sections: list[Callable[[], list[str]]] = []
 
     def render(self) -> str:
         lines: list[str] = []
@@ -56,6 +58,8 @@ class HubMetrics:
                  self.dead_letters_pruned)
         for name, read in sorted(self.gauges.items()):
             lines += [f"# TYPE {name} gauge", f"{name} {read():g}"]
+        for section in self.sections:
+            lines += section()
         return "\n".join(lines) + "\n"
 
 

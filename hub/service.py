@@ -25,6 +25,7 @@ from hub.events import EventHub
 from hub.registry import Registry
 from hub.settings import Settings
 from hub.statedb import Migration, StateDB
+from hub.storage.base import Point
 
 Route = tuple[Kind, Channel]
 Batch = Sequence[Accepted]  # committed device messages, in arrival order, only of the routes a service wants
@@ -89,6 +90,9 @@ class ServiceContext:
     state: StateDB  # data_dir/hub.sqlite3, with every service's migrations applied
     audit: AuditLog
     events: EventHub
+    # Readings a service measures itself (a camera probe), through the durable telemetry path: committed to
+    # the outbox and written to the store like device points. Blocking (one SQLite commit): batch them.
+    record: Callable[[Sequence[Point]], None]
     options: Mapping[str, object] = field(default_factory=dict)  # per service name, from tests or the CLI
 
     def options_for(self, name: str, default: OptionsT) -> OptionsT:

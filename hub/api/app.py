@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -16,8 +16,12 @@ from hub.web import router as web
 
 ROUTERS = (
     site.router, devices.router, health.router, home.router, events.router, deadletters.router,
-    web.router, session.router, users.router, audit.router, lights.router,
+    web.router, session.router, users.router, audit.router,
 )
+# Each service's routes, under its name in hub.runtime.SERVICES (a service adds one line here).
+SERVICE_ROUTERS: dict[str, tuple[APIRouter, ...]] = {
+    "lights": (lights.router,),
+}
 
 
 def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
@@ -26,6 +30,7 @@ def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
         hub = make_hub()
         await run_in_threadpool(hub.start)
         app.state.hub = hub
+        events.open_feed(app, hub)  # on the loop: the feed hands events over to it
         try:
             yield
         finally:
@@ -37,6 +42,6 @@ def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
     # event stream is never buffered (the middleware leaves both alone).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_exception_handler(AuthError, session.auth_error)  # hub.auth's refusals: 401/403/404/409/410/429
-    for router in ROUTERS:
+    for router in (*ROUTERS, *(r for routers in SERVICE_ROUTERS.values() for r in routers)):
         app.include_router(router)
     return app

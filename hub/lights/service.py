@@ -1,13 +1,15 @@
-"""The lights services together, as the Hub runs them: one tick thread (timeouts, expiry, daily config
-re-push, fault timers, store flushes: all the SQLite work off the event loop), the ingest observers, and
-the audit log of every command and schedule change with who did it and how it ended."""
+"""The lights services together, as the Hub runs them: one service of the runtime (hub/service.py) whose
+router worker "svc-lights" hands it every light message in batches and calls its tick (timeouts, expiry,
+daily config re-push, fault timers, store flushes: all the SQLite work off the event loop and off the
+ingest thread), and the audit log of every command and schedule change with who did it and how it ended.
+hub/lights/spec.py builds it for the runtime."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
+from devices.contract import Channel, Kind
 from hub.auth.audit import AuditLog
 from hub.auth.principal import Principal
 from hub.bus.base import Bus
@@ -22,6 +24,7 @@ from hub.lights.schedules.rules import Rule, RuleBody
 from hub.lights.schedules.service import ScheduleService
 from hub.lights.schedules.tables import ConfigLedger, RuleTable
 from hub.registry import Registry
+from hub.service import Batch, Route
 from hub.statedb import StateDB
 from hub.timeutil import now_ms
 
@@ -30,10 +33,15 @@ Observer = Callable[[list[Accepted]], None]
 
 
 class Lights:
+    name = "lights"
+    wants: frozenset[Route] = frozenset((Kind.LIGHT, channel) for channel in (
+        Channel.AVAILABILITY, Channel.STATE, Channel.TELEMETRY, Channel.ACK, Channel.EVENT))
+
     def __init__(self, bus: Bus, registry: Registry, state: StateDB, audit: AuditLog, *,
                  clock: Callable[[], int] = now_ms, tick_s: float = 1.0, tariff_vnd_per_kwh: float = 2_000,
                  offline_hold_ms: int = 60_000) -> None:
-        self._audit, self._clock, self._tick_s = audit, clock, tick_s
+        self._audit, self._clock = audit, clock
+        self.tick_s: float | None = tick_s  # the router's worker ticks it
         self._site = registry.site
         self._registry = registry
         self._store = sqlite_store(state)
@@ -47,19 +55,28 @@ class Lights:
         # Energy first: it learns each light's full power, which the lamp-failure detector then uses.
         self.observers: list[Observer] = [self.commands.observe, self.energy.observe, self.faults.observe]
         self._who: dict[str, Principal] = {}  # who sent each command still open, for its result's audit line
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lights-tick", daemon=True)
 
     def start(self) -> None:
         self._store.prune(self._clock())
         self.commands.load()
-        self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self.tick()  # save what changed since the last tick
+        self.tick()  # after the worker's last batch: save what changed since the last tick
+
+    def handle(self, batch: Batch) -> None:
+        """Every light message the router brings, in order, to each part (one part's bug spares the others)."""
+        items = list(batch)
+        for observe in self.observers:
+            try:
+                observe(items)
+            except Exception:
+                log.exception("lights: %s failed on a batch", getattr(observe, "__qualname__", observe))
+
+    def resync(self) -> None:
+        """Messages were dropped on a full queue. Nothing is made up: a lost ack or state ends in the
+        command's timeout, queued commands go out on the next tick from the registry's online state, and
+        energy and faults work on meter readings and timers, where a gap costs resolution, not correctness."""
+        log.warning("lights: messages were dropped on a full queue; open commands may time out")
 
     def tick(self) -> None:
         now = self._clock()
@@ -118,13 +135,6 @@ class Lights:
         if gone:
             self._audit.record(by, "light.schedule.delete", f"rule:{rule_id}", "ok")
         return gone
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._tick_s):
-            try:
-                self.tick()
-            except Exception:  # the next tick retries; commands stay in memory meanwhile
-                log.exception("lights tick failed")
 
 
 def _describe(request: CommandRequest) -> str:

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from devices.site import Site
 from hub.api.app import create_app
 from hub.auth.principal import Role
+from hub.lights.spec import LightsOptions
 from hub.runtime import Hub, build_hub
 from hub.settings import load_settings
+from hub.timeutil import now_ms
 from simulators.fleet import Fleet
 from tests.auth.clients import bearer
 from tests.support.mosquitto import Mosquitto
@@ -43,30 +45,30 @@ class MqttRig:
         return self.result(command_id)
 
 
+# Timeouts and grace shortened so a test does not wait the production 30 s.
+FAST = LightsOptions(confirm_timeout_ms=3_000, grace_ms=3_000)
+
+
 def sim_fleet(mosquitto: Mosquitto, site: Site) -> Fleet:
     return Fleet(site, mosquitto.host, mosquitto.port, telemetry_interval_s=0.5, keepalive=5)
 
 
 @contextmanager
 def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2, fleet: Fleet | None = None,
-             prepare: Callable[[Hub], None] | None = None,
+             clock: Callable[[], int] = now_ms, lights: LightsOptions = FAST,
              make_fleet: Callable[[], Fleet] | None = None) -> Iterator[MqttRig]:
     """The hub runs inside the block; the lights too, unless `fleet` is given (then they outlive it).
-    `prepare` changes the hub before it starts; `make_fleet` builds the lights the rig owns."""
+    `clock` and `lights` go to the hub's composition root; `make_fleet` builds the lights the rig owns."""
     settings = load_settings({}, data_dir=tmp / "hub", mqtt_url=mosquitto.url, simulate=False,
                              mqtt_client_id="hub-lights", lights_offline_hold_s=hold_s)
-    hub = build_hub(settings, site)
-    if prepare is not None:
-        prepare(hub)
-    hub.lights.commands.confirm_timeout_ms = 3_000
-    hub.lights.commands.overrides.grace_ms = 3_000
-    lights = fleet or (make_fleet() if make_fleet else sim_fleet(mosquitto, site))
+    hub = build_hub(settings, site, clock=clock, options={"lights": lights})
+    devices = fleet or (make_fleet() if make_fleet else sim_fleet(mosquitto, site))
     with TestClient(create_app(lambda: hub)) as client:
         assert hub.bus.wait_connected(10)
-        assert lights.start(wait_s=10)
+        assert devices.start(wait_s=10)
         eventually(lambda: all(live.online for live in hub.registry.all()), 10)
         try:
-            yield MqttRig(hub, lights, client, bearer(hub, Role.HEAD))
+            yield MqttRig(hub, devices, client, bearer(hub, Role.HEAD))
         finally:
             if fleet is None:
-                lights.stop()
+                devices.stop()

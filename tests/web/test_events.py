@@ -1,5 +1,5 @@
 """The live feed behind GET /api/events, on a memory hub: what reaches a client, what is coalesced away,
-the health events, and that a client that stops reading is dropped instead of blocking ingest."""
+the health events, and that a client that stops reading is dropped instead of blocking a service."""
 
 from __future__ import annotations
 
@@ -14,20 +14,22 @@ import pytest
 from fastapi.sse import ServerSentEvent
 
 from devices.contract import topic
-from hub.api import events
-from hub.api.events import LiveFeed
+from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
+from hub.live import feed as live
+from hub.live.feed import LiveFeed
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
+from tests.support.waiting import eventually
 
 SITE = small_site()
 
 
 @pytest.fixture
 def hub(tmp_path: Path, broker: MemoryBroker) -> Iterator[Hub]:
-    """A started hub: its ingest thread calls the registry's listeners, as in production."""
+    """A started hub: device changes reach the feed from the router's worker, as in production."""
     hub = memory_hub(tmp_path, SITE, broker)
     hub.start()
     yield hub
@@ -66,14 +68,22 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
         raise failure[0]
 
 
+def handled(hub: Hub, service: str) -> int:
+    return next(s.handled for s in hub.router.status() if s.name == service)
+
+
+def open_feed(hub: Hub) -> LiveFeed:
+    return LiveFeed(hub.events, hub.registry, hub.health_flags, asyncio.get_running_loop())
+
+
 async def next_event(queue: asyncio.Queue[ServerSentEvent | None], timeout: float = 2.0) -> ServerSentEvent | None:
     return await asyncio.wait_for(queue.get(), timeout)
 
 
 def test_a_client_gets_health_first_then_only_what_changed(broker: MemoryBroker, hub: Hub) -> None:
     async def scenario() -> None:
-        feed = LiveFeed(hub, asyncio.get_running_loop())
-        client = feed.subscribe()
+        feed = open_feed(hub)
+        client = feed.subscribe(Role.RESIDENT)
         first = await next_event(client.queue)
         assert first is not None and first.event == "health" and first.raw_data == '{"broker":true,"store":true}'
 
@@ -100,8 +110,8 @@ def test_a_client_gets_health_first_then_only_what_changed(broker: MemoryBroker,
 
 def test_health_changes_are_sent(hub: Hub) -> None:
     async def scenario() -> None:
-        feed = LiveFeed(hub, asyncio.get_running_loop())
-        client = feed.subscribe()
+        feed = open_feed(hub)
+        client = feed.subscribe(Role.RESIDENT)
         await next_event(client.queue)
         hub.writer.stop()  # so that no successful write sets it back
         hub.writer.store_ok = False
@@ -117,12 +127,12 @@ def test_health_changes_are_sent(hub: Hub) -> None:
 def test_a_client_that_stops_reading_is_dropped(
     broker: MemoryBroker, hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(events, "QUEUE_BOUND", 3)
+    monkeypatch.setattr(live, "QUEUE_BOUND", 3)
 
     async def scenario() -> None:
-        feed = LiveFeed(hub, asyncio.get_running_loop())
-        stuck = feed.subscribe()  # never reads
-        reader = feed.subscribe()
+        feed = open_feed(hub)
+        stuck = feed.subscribe(Role.RESIDENT)  # never reads
+        reader = feed.subscribe(Role.HEAD)
         for i in range(6):
             await asyncio.to_thread(publish, broker, ("den-2", "state", light_state(i % 2 == 0)))
             event = await next_event(reader.queue)
@@ -137,12 +147,13 @@ def test_a_client_that_stops_reading_is_dropped(
 
 
 def test_no_client_no_work(broker: MemoryBroker, hub: Hub) -> None:
-    """Without clients the ingest thread only checks an empty set: nothing is queued or scheduled."""
+    """Without clients the feed only checks an empty set: nothing is queued or scheduled."""
 
     async def scenario() -> None:
-        feed = LiveFeed(hub, asyncio.get_running_loop())
+        feed = open_feed(hub)
         await asyncio.to_thread(publish, broker, ("den-1", "state", light_state(True)))
-        assert not feed._pending and not feed._scheduled
+        await asyncio.to_thread(eventually, lambda: handled(hub, "devices") >= 1)  # it was published
+        assert not feed._devices and not feed._events and not feed._scheduled
         await feed.close()
 
     run(scenario)

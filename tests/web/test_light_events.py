@@ -1,5 +1,5 @@
-"""Light command roll-ups and light faults on GET /api/events: handed over from the lights' thread like the
-device changes, sent to the head and technician only, and the listeners let go when the feed closes."""
+"""Light command roll-ups and light faults on GET /api/events: published by the lights as domain events,
+handed over like the device changes, sent to the head and technician only; the feed lets go when it closes."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from fastapi.sse import ServerSentEvent
 
-from hub.api.events import LiveFeed
+from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
 from hub.commands.model import Target
 from hub.lights.commands.model import CommandRequest
 from hub.lights.commands.service import Who
 from hub.lights.faults.detect import FaultKind
 from hub.lights.faults.store import Fault
+from hub.live.feed import LiveFeed
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.hub.apphub import memory_hub
@@ -42,9 +43,10 @@ async def next_of(client_queue: asyncio.Queue[ServerSentEvent | None], kind: str
 
 def test_rollups_and_faults_reach_operators_only(hub: Hub) -> None:
     async def scenario() -> None:
-        feed = LiveFeed(hub, asyncio.get_running_loop())
-        head = feed.subscribe(operator=True)
-        resident = feed.subscribe()
+        feed = LiveFeed(hub.events, hub.registry, hub.health_flags, asyncio.get_running_loop())
+        head = feed.subscribe(Role.HEAD)
+        technician = feed.subscribe(Role.TECHNICIAN)
+        resident = feed.subscribe(Role.RESIDENT)
 
         request = CommandRequest(target=Target(group="ngo-1"), on=True)
         command = await asyncio.to_thread(hub.lights.commands.submit, request, Who(1, "Trưởng khu"))
@@ -54,6 +56,7 @@ def test_rollups_and_faults_reach_operators_only(hub: Hub) -> None:
         body = json.loads(event.raw_data or "")
         assert body["id"] == command.id and body["total"] == 2 and body["done"] is False
         assert body["vi"].startswith(command.rollup().vi.split(":")[0]) and body["en"]
+        assert json.loads((await next_of(technician.queue, "light_command")).raw_data or "") == body
 
         fault = Fault(id=7, kind=FaultKind.LAMP_FAILURE, subject="den-1", opened_ms=now_ms(), seen_ms=None,
                       seen_by=None, closed_ms=None, detail={})
@@ -71,7 +74,6 @@ def test_rollups_and_faults_reach_operators_only(hub: Hub) -> None:
         assert "light_command" not in kinds and "light_fault" not in kinds
 
         await feed.close()
-        assert feed._on_command not in hub.lights.commands.listeners
-        assert feed._on_fault not in hub.lights.faults.listeners
+        assert not hub.events.listened  # the feed was the only subscriber
 
     run(scenario)

@@ -6,11 +6,13 @@ let opened = 0;
 let lostTimer = null;
 
 /**
- * handlers: health({broker, store}), devices([{id, online, state}]), resync(), connection(ok), ended(),
- * lights(kind, data) for 'light_command' (a command's roll-up) and 'light_fault' (head and technician only)
- * ended() is called when the hub refuses the stream (e.g. the session expired): no automatic retry then.
+ * events: a table { name: handler(data, name) } of the server's event names (EventSource hears a named
+ * event only through a listener of that name, so the table is the list). 'health' is always first on a
+ * stream; after a reconnect it also triggers resync().
+ * resync(), connection(ok), ended(): the stream's life. ended() is called when the hub refuses the stream
+ * (e.g. the session expired): no automatic retry then.
  */
-export function connect(handlers) {
+export function connect({ events, resync, connection, ended }) {
   disconnect();
   opened = 0;
   const es = new EventSource('/api/events');
@@ -20,25 +22,25 @@ export function connect(handlers) {
     opened += 1;
     fresh = true;
     clearTimeout(lostTimer);
-    handlers.connection(true);
+    connection(true);
   });
-  es.addEventListener('health', (event) => {
-    handlers.health(JSON.parse(event.data));
-    if (fresh && opened > 1) handlers.resync();
-    fresh = false;
-  });
-  es.addEventListener('devices', (event) => handlers.devices(JSON.parse(event.data)));
-  for (const kind of ['light_command', 'light_fault']) {
-    es.addEventListener(kind, (event) => handlers.lights?.(kind, JSON.parse(event.data)));
+  for (const [name, handler] of Object.entries(events)) {
+    es.addEventListener(name, (event) => {
+      handler(JSON.parse(event.data), name);
+      if (name === 'health') {
+        if (fresh && opened > 1) resync();
+        fresh = false;
+      }
+    });
   }
   es.addEventListener('error', () => {
     if (es.readyState === EventSource.CLOSED) {
-      handlers.ended();
+      ended();
       return;
     }
     // A short blip is normal on 4G: say so only if the stream stays down.
     clearTimeout(lostTimer);
-    lostTimer = setTimeout(() => { if (es.readyState !== EventSource.OPEN) handlers.connection(false); }, 3000);
+    lostTimer = setTimeout(() => { if (es.readyState !== EventSource.OPEN) connection(false); }, 3000);
   });
 }
 

@@ -130,11 +130,19 @@ async function mount(name, args) {
   }
 }
 
+// The live events by name (hub/events.py): the banner takes 'health'; every other event goes to the page
+// shown, as its method of the same name, if it has one. A service's new event is one line here.
+const toPage = (data, name) => app.page?.[name]?.(data);
+const LIVE = {
+  health(health) { app.health = health; renderBanner(); },
+  devices: toPage,
+  light_command: toPage,
+  light_fault: toPage,
+};
+
 function startLive() {
   live.connect({
-    health(health) { app.health = health; renderBanner(); },
-    devices(changes) { app.page?.devices?.(changes); },
-    lights(kind, data) { app.page?.lights?.(kind, data); },
+    events: LIVE,
     resync() { route(); },
     connection(ok) { app.hubReachable = ok; renderBanner(); },
     ended() {

@@ -503,11 +503,9 @@ export function mount(ctx) {
     }
   }
 
-  function onLights(kind, data) {
-    if (kind === 'light_command') onRollup(data);
-    else if (kind === 'light_fault' && control) {
-      get('/api/lights/faults?open=true').then((list) => { faults = list; renderFaults(); }, () => {});
-    }
+  function onFault() {
+    if (!control) return;
+    get('/api/lights/faults?open=true').then((list) => { faults = list; renderFaults(); }, () => {});
   }
 
   // The live stream may lag or be down on weak 4G: poll the open commands too, until each is done.
@@ -529,7 +527,8 @@ export function mount(ctx) {
     ready: load(),
     relabel: renderAll,
     devices: onDevices,
-    lights: onLights,
+    light_command: onRollup, // live events by name (main.js dispatches them)
+    light_fault: onFault,
     destroy() { clearTimeout(pollTimer); },
   };
 }
