@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from devices.contract import Kind
 from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
+from hub.broadcasts.service import Broadcasts
 from hub.registry import DeviceLive
 from hub.runtime import Hub
 from hub.timeutil import now_ms
@@ -30,7 +31,7 @@ class HomeSummary(BaseModel):
     cameras_ok: int
     cameras_total: int
     faults: int  # devices with an open fault (a power-cabinet loss counts each light it took down)
-    next_bulletin: str | None = None  # None until the broadcasts service exists
+    next_bulletin: str | None = None  # "06:00 01/12 — Bản tin sáng"; None: nothing in the coming week
     broker_ok: bool
     store_ok: bool
 
@@ -52,8 +53,13 @@ def home(hub: HubDep) -> HomeSummary:
     return HomeSummary(
         site_name=hub.site.name, lights_on=lights_on, lights_total=lights, devices_offline=offline, devices_total=total,
         cameras_ok=cameras_ok, cameras_total=cameras, faults=len(_devices_in_fault(hub)),
-        broker_ok=hub.bus.connected, store_ok=hub.writer.store_ok,
+        next_bulletin=_next_bulletin(hub, now), broker_ok=hub.bus.connected, store_ok=hub.writer.store_ok,
     )
+
+
+def _next_bulletin(hub: Hub, now: int) -> str | None:
+    broadcasts = hub.services.get("broadcasts")
+    return broadcasts.next_up(now) if isinstance(broadcasts, Broadcasts) else None
 
 
 def _camera_ok(live: DeviceLive, online: bool) -> bool:

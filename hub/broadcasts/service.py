@@ -259,6 +259,13 @@ class Broadcasts:
             self.asrun.expected = expected
         return sent
 
+    def next_up(self, now_ms: int, days: int = 7) -> str | None:
+        """The home screen's "Bản tin tiếp theo": "06:00 01/12 — Bản tin sáng", or None within `days`."""
+        for o in self.occurrences(now_ms, now_ms + days * 86_400_000):
+            if o.start_ms >= now_ms:
+                return f"{datetime.fromtimestamp(o.start_ms / 1000, self.tz):%H:%M %d/%m} — {o.bulletin.title}"
+        return None
+
     def log(self, since_ms: int, until_ms: int, bulletin_id: str | None = None) -> list[Run]:
         return self._runs.between(since_ms, until_ms, bulletin_id)
 

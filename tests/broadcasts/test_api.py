@@ -233,3 +233,12 @@ def test_without_speech_the_bulletin_goes_out_as_text_with_a_note(tmp_path: Path
         b = made.json()
         assert b["media_sha256"] is None and "dạng văn bản" in b["note"]
         assert b["spoken_text"] == "Mời họp lúc mười chín giờ ba mươi phút."
+
+
+def test_the_home_screen_names_the_next_bulletin(r: Rig) -> None:
+    assert r.client.get("/api/home", headers=r.head()).json()["next_bulletin"] is None
+    m = medium(r)
+    r.client.post("/api/broadcasts", json={"title": "Bản tin chiều", "sha256": m["sha256"],
+                                           "once_at": local(2, "17:00")}, headers=r.head())
+    shown = r.client.get("/api/home", headers=bearer(r.hub, Role.RESIDENT)).json()["next_bulletin"]
+    assert shown.startswith("17:00 ") and shown.endswith("— Bản tin chiều")
