@@ -98,7 +98,9 @@ def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
         for line in _demo_accounts(settings):
             print(line)
     print("  Ctrl-C để dừng / to stop", flush=True)
-    uvicorn.run(create_app(make_hub), host=settings.http_host, port=settings.http_port, log_level="warning")
+    # proxy_headers off: X-Forwarded-For is for hub.api.forwarded to judge (HAMLET_TRUSTED_PROXIES), not uvicorn.
+    uvicorn.run(create_app(make_hub), host=settings.http_host, port=settings.http_port, log_level="warning",
+                proxy_headers=False)
     return 0
 
 

@@ -39,6 +39,7 @@ class HubMetrics:
         self.acked = Counter()
         self.points_written = Counter()
         self.store_write_errors = Counter()
+        self.http_refused = Counter()  # label: status (401, 403, 413, 429), from hub.api.limits
         self.commit_failures = Counter()
         self.dead_letters_pruned = Counter()
         self.gauges: dict[str, Callable[[], float]] = {}
@@ -53,6 +54,7 @@ class HubMetrics:
         _counter(lines, "hamlet_messages_acked_total", "Messages acknowledged to the broker", self.acked)
         _counter(lines, "hamlet_points_written_total", "Points the store confirmed", self.points_written)
         _counter(lines, "hamlet_store_write_errors_total", "Failed store writes", self.store_write_errors)
+        _counter(lines, "hamlet_http_refused_total", "HTTP requests refused", self.http_refused, "status")
         _counter(lines, "hamlet_outbox_commit_failures_total", "Failed outbox commits", self.commit_failures)
         _counter(lines, "hamlet_dead_letters_pruned_total", "Dead letters pruned (cap or retention)",
                  self.dead_letters_pruned)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from devices.contract import hub_availability_topic
 from devices.site import Site
-from hub.auth.service import Auth
+from hub.auth.service import Auth, auth_options
 from hub.broker import EmbeddedBroker
 from hub.bus.base import Bus
 from hub.bus.mqtt import MqttBus, MqttOptions
@@ -108,7 +108,7 @@ class Hub:
         self.registry = Registry(site, stale_after_ms=s.mqtt_keepalive * 6 * 1000)
         # Hub state (users, sessions, invites, audit, and each service's tables) in data_dir/hub.sqlite3.
         self.state = open_state(s.data_dir, services)
-        self.auth = Auth(self.state)
+        self.auth = Auth(self.state, auth_options(s))  # audit retention from the settings
         self.writer = Writer(outbox, store, self.metrics, s.writer_batch)
         context = ServiceContext(s, site, clock, bus, self.registry, self.state, self.auth.audit, self.events,
                                  self.record, options or {})

@@ -12,12 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from devices.messages import DeviceId
 
 ENV_PREFIX = "HAMLET_"
 MODEL_SITE = Path(__file__).resolve().parent.parent / "devices" / "sites" / "son-vi-khu-10.toml"
+
+
+def _comma_list(value: Any) -> Any:
+    """A list setting from the environment arrives as one string: "10.0.0.1, 192.168.1.0/24"."""
+    return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
 class SettingsError(ValueError):
@@ -65,6 +70,11 @@ class Settings(BaseModel):
     # losses count as one power cut (the broker notices each dead light up to 1.5 keepalives late).
     lights_tariff_vnd_per_kwh: Annotated[float, Field(ge=0, le=100_000)] = 2_000
     lights_offline_hold_s: Annotated[int, Field(ge=0, le=3600)] = 60
+    # HTTP access: X-Forwarded-For is believed only from these proxies (addresses or CIDRs, comma-separated
+    # in the environment); empty: the peer's own address is the client's. The audit log keeps this long.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], BeforeValidator(_comma_list)] = ()
+    audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    audit_max_rows: Annotated[int, Field(ge=1000, le=10_000_000)] = 200_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from hub.api import forwarded
 from hub.auth.principal import ANY_ROLE, Principal, Role
 from hub.auth.sessions import Via
 from hub.auth.tokens import csrf_for, same
@@ -128,7 +129,11 @@ def presented_token(request: Request) -> tuple[str, Via] | None:
 
 
 def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The address logins are limited and audited by (hub.api.forwarded: X-Forwarded-For only from a
+    trusted proxy)."""
+    peer = request.client.host if request.client else None
+    proxies = request.app.state.hub.settings.trusted_proxies
+    return forwarded.client_address(peer, ",".join(request.headers.getlist("x-forwarded-for")), proxies)
 
 
 def _authenticate(request: Request, gate: Gate) -> tuple[Principal | None, Via | None]:

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 from hub.api import audit, deadletters, devices, events, health, home, lights, session, site, users
+from hub.api.limits import BodyLimit, count_refusal
 from hub.auth.errors import AuthError
 from hub.runtime import Hub
 from hub.web import router as web
@@ -41,6 +42,7 @@ def create_app(make_hub: Callable[[], Hub]) -> FastAPI:
     # Phones on a weak 4G signal: JSON lists shrink ~10x. The web app's files come pre-compressed and the
     # event stream is never buffered (the middleware leaves both alone).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, on_refused=count_refusal)  # outermost: 413 before anything reads a body
     app.add_exception_handler(AuthError, session.auth_error)  # hub.auth's refusals: 401/403/404/409/410/429
     for router in (*ROUTERS, *(r for routers in SERVICE_ROUTERS.values() for r in routers)):
         app.include_router(router)

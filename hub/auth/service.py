@@ -7,17 +7,18 @@ Phone numbers arrive canonical (hub.auth.phone); passwords never leave this modu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from hub.auth.audit import AuditLog
+from hub.auth.audit import AuditLog, Retention
 from hub.auth.errors import AuthError, Forbidden, InvalidLogin, NotFound, TooManyAttempts
 from hub.auth.invites import Invite, InviteStore, NewResident
 from hub.auth.passwords import Passwords
 from hub.auth.principal import Principal, Role
-from hub.auth.ratelimit import FailureTracker, Limit
+from hub.auth.ratelimit import LOGIN_RULES, FailureTracker, Limit, login_keys
 from hub.auth.sessions import SessionStore, Via
 from hub.auth.users import User, UserStore
+from hub.settings import Settings
 from hub.statedb import StateDB
 from hub.timeutil import now_ms
 
@@ -32,7 +33,14 @@ class AuthOptions:
     cookie_ttl_ms: int = 30 * DAY_MS
     bearer_ttl_ms: int = 365 * DAY_MS  # scrapers and integrations: a year, revocable by logout or disable
     invite_ttl_ms: int = 7 * DAY_MS
-    login_limit: Limit = field(default_factory=Limit)
+    login_rules: Mapping[str, Limit] = field(default_factory=lambda: dict(LOGIN_RULES))
+    audit: Retention = field(default_factory=Retention)
+
+
+def auth_options(settings: Settings) -> AuthOptions:
+    """The options the hub's settings choose (the rest keep their defaults)."""
+    return AuthOptions(audit=Retention(max_age_ms=settings.audit_retention_days * DAY_MS,
+                                       max_rows=settings.audit_max_rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +64,23 @@ class Auth:
         self.users = UserStore(db)
         self.sessions = SessionStore(db)
         self.invites = InviteStore(db)
-        self.audit = AuditLog(db)
-        self.failures = FailureTracker(self.options.login_limit)
+        self.audit = AuditLog(db, self.options.audit)
+        self.failures = FailureTracker(self.options.login_rules)
 
     # --- the access gate (hub.api.access) ------------------------------------------------------------
     def principal_for(self, token: str, via: Via) -> Principal | None:
         return self.sessions.principal_for(token, via, self.clock())
 
     def denied(self, who: Principal | None, target: str, address: str | None, reason: str) -> None:
-        self.audit.record(who, "access", target, "denied", reason, address=address)
+        self.audit.refused(who, "access", target, "denied", reason, address=address)
 
     # --- sessions ------------------------------------------------------------------------------------
     def login(self, phone: str, password: str, via: Via, address: str | None) -> Login:
-        keys = [f"phone:{phone}", f"addr:{address}"]
+        keys = login_keys(phone, address)
         wait = self.failures.retry_after(keys, self.clock() / 1000)
         if wait is not None:
-            self.audit.record(None, "session.login", phone, "limited", f"retry after {wait} s",
-                              address=address, actor=phone)
+            self.audit.refused(None, "session.login", phone, "limited", "too many failed attempts",
+                               address=address, actor=phone)
             raise TooManyAttempts(wait)
         user = self.users.by_phone(phone)
         if user is None:
@@ -82,13 +90,13 @@ class Auth:
             ok = self.passwords.verify(user.password_hash, password)
         if user is None or not ok:
             self.failures.fail(keys, self.clock() / 1000)
-            self.audit.record(None, "session.login", phone, "failed", address=address, actor=phone)
+            self.audit.refused(None, "session.login", phone, "failed", address=address, actor=phone)
             raise InvalidLogin(WRONG_LOGIN)
         if user.disabled:  # only someone who knows the password learns this
             self.audit.record(user.principal(), "session.login", phone, "denied", "disabled", address=address)
             raise Forbidden("this account is disabled: ask the hamlet head")
-        # Only the account's counter: clearing the address's would let one valid login reset a guesser.
-        self.failures.clear(f"phone:{phone}")
+        # The account's counters only: clearing the address's would let one valid login reset a guesser.
+        self.failures.clear(keys.pair, keys.phone)
         if self.passwords.needs_rehash(user.password_hash):
             self.users.set_password(user.id, self.passwords.hash(password), sign_out=False)
         login = self._session(user.principal(), via)
@@ -157,7 +165,7 @@ class Auth:
             user_id = self.invites.redeem(code, resident, self.clock())
         except AuthError as exc:
             self.failures.fail(keys, self.clock() / 1000)
-            self.audit.record(None, "invite.accept", phone, "failed", exc.message, address=address, actor=phone)
+            self.audit.refused(None, "invite.accept", phone, "failed", exc.message, address=address, actor=phone)
             raise
         principal = self._get(user_id).principal()
         self.audit.record(principal, "invite.accept", f"user:{user_id}", "ok", address=address)

@@ -58,3 +58,12 @@ def undeclared(app: FastAPI) -> list[str]:
         if not isinstance(route, APIRoute) and context.path not in FASTAPI_OWN:
             problems.append(f"{type(route).__name__} {context.path}: serve it from an APIRoute with public()")
     return problems
+
+
+def body_operations(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of the routes that read a request body: where a streamed body is counted."""
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute) and context.dependant.body_params:
+            found |= {(m, str(context.path)) for m in context.methods or () if m != "HEAD"}
+    return sorted(found)

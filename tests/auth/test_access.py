@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from hub.api.access import ANY_ROLE, Principal, Role, allow, public
+from hub.api.app import create_app
 from hub.runtime import Hub
 from tests.auth.clients import bearer, cookie_login, user
 from tests.auth.routes import concrete, operations, undeclared
@@ -73,10 +74,35 @@ def test_cookie_sessions_need_the_csrf_token_on_writes(client: TestClient, hub: 
 
 
 def test_a_planted_csrf_cookie_does_not_pass(client: TestClient, hub: Hub) -> None:
-    """Double-submit alone trusts any cookie pair; ours must also match the session it belongs to."""
-    cookie_login(client, hub, Role.HEAD)
-    client.cookies.set("hamlet_csrf", "a" * 32)
-    assert client.post("/api/invites", headers={"X-CSRF-Token": "a" * 32}).status_code == 403
+    """Double-submit alone trusts any cookie pair; ours must also match the session it belongs to.
+
+    The cookies are sent as one explicit header, so the planted value is the only CSRF cookie the app
+    sees (a second cookie set beside the real one proves nothing)."""
+    real = cookie_login(client, hub, Role.HEAD)["X-CSRF-Token"]
+    session = client.cookies["hamlet_session"]
+    client.cookies.clear()
+
+    def invite(csrf_cookie: str, csrf_header: str) -> int:
+        cookies = f"hamlet_session={session}; hamlet_csrf={csrf_cookie}"
+        return client.post("/api/invites", headers={"Cookie": cookies, "X-CSRF-Token": csrf_header}).status_code
+
+    assert invite(real, real) == 201  # the control: the same request with the real pair passes
+    assert invite("a" * 32, "a" * 32) == 403  # an attacker's matching pair, not derived from the session
+    assert invite(real, "a" * 32) == 403 and invite("a" * 32, real) == 403
+
+
+def test_a_csrf_token_works_only_with_its_own_session(hub: Hub) -> None:
+    """Tied to the session: the head's token pair is useless with a technician's session, and the reverse."""
+    app = create_app(lambda: hub)
+    with TestClient(app) as head:
+        other = TestClient(app)  # the same running app, another browser
+        head_csrf = cookie_login(head, hub, Role.HEAD)["X-CSRF-Token"]
+        other_csrf = cookie_login(other, hub, Role.HEAD, "+84900000177")["X-CSRF-Token"]
+        assert head_csrf != other_csrf
+        theirs = f"hamlet_session={other.cookies['hamlet_session']}; hamlet_csrf={head_csrf}"
+        assert other.post("/api/invites", headers={"Cookie": theirs, "X-CSRF-Token": head_csrf}).status_code == 403
+        mine = f"hamlet_session={other.cookies['hamlet_session']}; hamlet_csrf={other_csrf}"
+        assert other.post("/api/invites", headers={"Cookie": mine, "X-CSRF-Token": other_csrf}).status_code == 201
 
 
 def test_bearer_requests_need_no_csrf_token(client: TestClient, hub: Hub) -> None:

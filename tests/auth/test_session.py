@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,11 +28,27 @@ def test_login_sets_a_strict_httponly_session_cookie_and_a_readable_csrf_cookie(
     assert "secure" not in session  # plain HTTP on the hamlet's network: a Secure cookie would never return
 
 
-def test_cookies_are_secure_over_https(hub: Hub) -> None:
+@pytest.mark.parametrize("base_url", ["https://hub.local", "https://192.168.1.10:8443"])
+def test_cookies_are_secure_over_https(hub: Hub, base_url: str) -> None:
     user(hub, Role.HEAD, "+84912345678")
-    with TestClient(create_app(lambda: hub), base_url="https://hub.local") as client:
+    with TestClient(create_app(lambda: hub), base_url=base_url) as client:
         r = client.post("/api/session", json={"phone": "0912345678", "password": PASSWORD})
-    assert all("; secure" in c.lower() for c in r.headers.get_list("set-cookie"))
+        assert r.status_code == 200, r.text
+        cookies = {c.split("=", 1)[0]: c.lower() for c in r.headers.get_list("set-cookie")}
+        assert cookies.keys() == {"hamlet_session", "hamlet_csrf"}
+        assert all("; secure" in attributes for attributes in cookies.values()), cookies
+        assert client.get("/api/me").status_code == 200  # and the browser sends them back over HTTPS
+
+
+def test_cookies_over_plain_http_on_the_hamlets_network_are_not_secure(hub: Hub) -> None:
+    """The hub is reached as http://192.168.x.y or http://127.0.0.1: a Secure cookie would never come back."""
+    user(hub, Role.HEAD, "+84912345678")
+    with TestClient(create_app(lambda: hub), base_url="http://127.0.0.1:8000") as client:
+        r = client.post("/api/session", json={"phone": "0912345678", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        cookies = r.headers.get_list("set-cookie")
+        assert len(cookies) == 2 and not any("; secure" in c.lower() for c in cookies)
+        assert client.get("/api/me").status_code == 200
 
 
 def test_token_login_answers_a_bearer_token_and_sets_no_cookie(client: TestClient, hub: Hub) -> None:
@@ -91,33 +109,100 @@ def test_garbage_phone_is_a_422_naming_the_field(client: TestClient) -> None:
     assert r.json()["detail"][0]["loc"] == ["body", "phone"]
 
 
-def test_login_lockout_per_account_with_retry_after(client: TestClient, hub: Hub) -> None:
+HEAD_PHONE = "0912345678"
+STRANGER = ("203.0.113.9", 40000)
+AT_HOME = ("198.51.100.1", 40000)
+
+
+@pytest.fixture
+def now(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The auth service's clock, moved by hand: waits are checked without waiting."""
+    clock = [1_000_000_000_000]
+    monkeypatch.setattr(hub.auth, "clock", lambda: clock[0])
+    return clock
+
+
+def login(client: TestClient, password: str, phone: str = HEAD_PHONE, **headers: str) -> int:
+    return client.post("/api/session", json={"phone": phone, "password": password}, headers=headers).status_code
+
+
+def test_login_waits_grow_with_each_failure_past_five(client: TestClient, hub: Hub, now: list[int]) -> None:
     user(hub, Role.HEAD, "+84912345678")
-    for _ in range(5):
-        assert client.post("/api/session", json={"phone": "0912345678", "password": "wrong-pw"}).status_code == 401
-    locked = client.post("/api/session", json={"phone": "0912345678", "password": PASSWORD})
-    assert locked.status_code == 429  # even the right password, until the window passes
-    assert 0 < int(locked.headers["Retry-After"]) <= 900
+    assert [login(client, "wrong-pw") for _ in range(5)] == [401] * 5
+    locked = client.post("/api/session", json={"phone": HEAD_PHONE, "password": PASSWORD})
+    assert locked.status_code == 429  # even the right password, until the wait has passed
+    assert locked.headers["Retry-After"] == "1"
     assert hub.auth.audit.page(action="session.login")[0].outcome == "limited"
+    now[0] += 1000
+    assert login(client, "wrong-pw") == 401  # the sixth failure: now two seconds
+    r = client.post("/api/session", json={"phone": HEAD_PHONE, "password": PASSWORD})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "2"
+    now[0] += 1999
+    assert login(client, PASSWORD) == 429
+    now[0] += 1
+    assert login(client, PASSWORD) == 200
 
 
-def test_lockout_per_address_across_accounts(client: TestClient, hub: Hub) -> None:
-    """One address guessing many numbers is stopped too, and a success does not reset its count."""
-    for i in range(5):
-        client.post("/api/session", json={"phone": f"09000001{i:02d}", "password": "guess-guess"})
-    r = client.post("/api/session", json={"phone": "0900000177", "password": "guess-guess"})
-    assert r.status_code == 429 and "Retry-After" in r.headers
-
-
-def test_lockout_expires(client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_wait_stops_growing_at_a_quarter_of_an_hour(client: TestClient, hub: Hub, now: list[int]) -> None:
     user(hub, Role.HEAD, "+84912345678")
-    now = [1_000_000_000_000]
-    monkeypatch.setattr(hub.auth, "clock", lambda: now[0])
-    for _ in range(5):
-        client.post("/api/session", json={"phone": "0912345678", "password": "wrong-pw"})
-    assert client.post("/api/session", json={"phone": "0912345678", "password": PASSWORD}).status_code == 429
-    now[0] += 15 * 60 * 1000 + 1
-    assert client.post("/api/session", json={"phone": "0912345678", "password": PASSWORD}).status_code == 200
+    waits = []
+    for _ in range(20):
+        r = client.post("/api/session", json={"phone": HEAD_PHONE, "password": "wrong-pw"})
+        if r.status_code == 429:  # wait as told, then fail again
+            waits.append(int(r.headers["Retry-After"]))
+            now[0] += waits[-1] * 1000
+            r = client.post("/api/session", json={"phone": HEAD_PHONE, "password": "wrong-pw"})
+        assert r.status_code == 401
+    assert waits[:5] == [1, 2, 4, 8, 16] and waits[-1] == 900 and max(waits) == 900
+
+
+def test_the_head_logs_in_from_another_address_after_a_strangers_guesses(hub: Hub, now: list[int]) -> None:
+    user(hub, Role.HEAD, "+84912345678")
+    app = create_app(lambda: hub)
+    with TestClient(app, client=STRANGER) as stranger:
+        head = TestClient(app, client=AT_HOME)  # the same running app (one lifespan), another address
+        assert [login(stranger, "guess-guess") for _ in range(5)] == [401] * 5
+        assert login(stranger, PASSWORD) == 429  # the stranger is slowed down...
+        assert login(head, PASSWORD) == 200  # ...not the head, on her own phone
+        failed = [e.address for e in hub.auth.audit.page(action="session.login") if e.outcome == "failed"]
+        assert failed and set(failed) == {STRANGER[0]}
+
+
+def test_a_strangers_guesses_do_not_lock_the_accounts_behind_the_same_address(
+    client: TestClient, hub: Hub, now: list[int]
+) -> None:
+    """Behind NAT or a proxy the whole hamlet shares one address."""
+    user(hub, Role.HEAD, "+84912345678")
+    neighbour = user(hub, Role.RESIDENT, "+84900000150")
+    assert [login(client, "guess-guess") for _ in range(6)] == [401] * 5 + [429]
+    assert login(client, PASSWORD, phone=neighbour.phone) == 200
+
+
+def test_one_address_guessing_many_numbers_is_slowed_too(client: TestClient, hub: Hub, now: list[int]) -> None:
+    for i in range(20):
+        assert login(client, "guess-guess", phone=f"09000001{i:02d}") == 401
+    r = client.post("/api/session", json={"phone": "0900000177", "password": "guess-guess"})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(hub: Hub, now: list[int]) -> None:
+    user(hub, Role.HEAD, "+84912345678")
+    proxy = ("10.0.0.2", 40000)
+    app = create_app(lambda: hub)
+    with TestClient(app, client=proxy) as client:
+        # Untrusted (the default): a made-up header per attempt does not make a new address.
+        for i in range(5):
+            assert login(client, "guess-guess", **{"X-Forwarded-For": f"192.0.2.{i}"}) == 401
+        assert login(client, PASSWORD, **{"X-Forwarded-For": "192.0.2.99"}) == 429
+        assert {e.address for e in hub.auth.audit.page(action="session.login")} == {proxy[0]}
+        # Behind a trusted proxy, the stranger and the head are told apart by the header.
+        hub.settings = hub.settings.model_copy(update={"trusted_proxies": (ip_network("10.0.0.0/24"),)})
+        now[0] += 3_600_000
+        for _ in range(5):
+            assert login(client, "guess-guess", **{"X-Forwarded-For": STRANGER[0]}) == 401
+        assert login(client, PASSWORD, **{"X-Forwarded-For": STRANGER[0]}) == 429
+        assert login(client, PASSWORD, **{"X-Forwarded-For": f"{AT_HOME[0]}, 10.0.0.3"}) == 200
+        assert hub.auth.audit.page(action="session.login")[0].address == AT_HOME[0]
 
 
 def test_a_disabled_account_cannot_log_in(client: TestClient, hub: Hub) -> None:
