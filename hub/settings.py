@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -75,6 +76,13 @@ class Settings(BaseModel):
     trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], BeforeValidator(_comma_list)] = ()
     audit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
     audit_max_rows: Annotated[int, Field(ge=1000, le=10_000_000)] = 200_000
+    # Cameras (hub/cameras): the networks technicians may register cameras on (comma-separated in the
+    # environment; loopback only when listed here explicitly, as tests do), how many probes run at once,
+    # and whether residents see a recent picture (the head and technicians always do).
+    cameras_allowed_networks: Annotated[tuple[IPvAnyNetwork, ...], BeforeValidator(_comma_list)] = (
+        IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
+    cameras_probe_workers: Annotated[int, Field(ge=1, le=64)] = 8
+    cameras_residents_see_thumbnails: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -87,6 +87,7 @@ MASKS: Final[dict[Check, tuple[Check, ...]]] = {
     Check.GLARE: (Check.BLURRED, Check.MOVED, Check.COVERED),
     Check.MOVED: (Check.BLURRED, Check.COVERED),  # another view has other sharp places
 }
+FLAT_STD: Final = 10.0  # without a baseline, a picture this flat is a lens covered from the start
 BLACK_STD: Final = 8.0  # a black picture is also flat: a dark street at night still has lamps in it
 NOISE_FLOOR: Final = 1.5  # never call noise "too much" below this sigma, however clean the baseline is
 
@@ -168,7 +169,9 @@ def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None =
     out: dict[Check, float] = {Check.BLACK: m.mean if m.std < BLACK_STD else 255.0}
     if frozen >= 0:
         out[Check.FROZEN] = frozen
-    if base is not None:
+    if base is None:  # nothing learnt yet (a camera covered since it was installed): only a flat picture tells
+        out[Check.COVERED] = 1.0 if m.std < FLAT_STD and m.mean >= RULES[Check.BLACK].threshold else 0.0
+    else:
         usable = _usable(base, clock if clock is not None else clock_tiles(None))
         if usable.any():
             out[Check.COVERED] = float((m.texture[usable] < 0.2 * base.texture[usable]).mean())

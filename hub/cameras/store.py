@@ -133,6 +133,8 @@ class CameraStore:
             "SELECT ts_ms, status FROM camera_history WHERE device = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
             (device, since_ms, until_ms))
         points = ([(since_ms, before["status"])] if before is not None else []) + [(r[0], r[1]) for r in rows]
+        if not points:
+            return None
         up = known = 0
         for (start, status), end in zip(points, [p[0] for p in points[1:]] + [until_ms], strict=True):
             if status == "maintenance":
@@ -152,9 +154,10 @@ class CameraStore:
         self._db.execute("UPDATE camera_faults SET closed_ms = ? WHERE device = ? AND kind = ? AND closed_ms IS NULL",
                          (now, device, kind))
 
-    def see_fault(self, fault_id: int, by: int, now: int) -> bool:
+    def see_fault(self, device: str, fault_id: int, by: int, now: int) -> bool:
         cursor = self._db.execute(
-            "UPDATE camera_faults SET seen_ms = ?, seen_by = ? WHERE id = ? AND seen_ms IS NULL", (now, by, fault_id))
+            "UPDATE camera_faults SET seen_ms = ?, seen_by = ? WHERE id = ? AND device = ? AND seen_ms IS NULL",
+            (now, by, fault_id, device))
         return cursor.rowcount > 0
 
     def open_faults(self) -> set[tuple[str, str]]:

@@ -104,5 +104,13 @@ def test_a_fault_never_becomes_the_baseline() -> None:
 def test_checks_needing_a_baseline_wait_for_one() -> None:
     rng = np.random.default_rng(9)
     values = scores(measure(shot(BASE, rng)), None)
-    assert set(values) == {Check.BLACK}
+    assert set(values) == {Check.BLACK, Check.COVERED} and values[Check.COVERED] == 0.0
     assert failing({Check.BLACK: 3.0, Check.COVERED: 1.0, Check.BLURRED: 0.1}) == {Check.BLACK}
+
+
+def test_a_lens_covered_from_the_start_is_seen_without_a_baseline() -> None:
+    rng = np.random.default_rng(10)
+    watch = Watch()
+    for _ in range(RULES[Check.COVERED].debounce):
+        verdict = watch.observe(covered(rng), "day")
+    assert verdict.active == {Check.COVERED}
