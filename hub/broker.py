@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from amqtt.broker import Broker
+if TYPE_CHECKING:  # amqtt (~17 MB) is imported only when the embedded broker really starts
+    from amqtt.broker import Broker
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class EmbeddedBroker:
         log.info("embedded MQTT broker listening on %s:%s", self.host, self.port)
 
     async def _start(self) -> None:
+        from amqtt.broker import Broker
+
         self._broker = Broker(broker_config(self.host, self.port), loop=self._loop)
         await self._broker.start()
 

@@ -108,8 +108,9 @@ def _json_message(
         message = model.model_validate_json(payload)
     except ValidationError as exc:
         return _rejection(where.channel, exc)
-    # Device messages are flat by contract (scalars only), so the dump is the point's fields as it is.
-    data = message.model_dump(exclude_none=True)
+    # Device messages are flat by contract (scalars only), so the validated values are the point's fields
+    # as they are: taken from the model's own dict, with no dump (the outbox encodes them once, in Rust).
+    data = {k: v for k, v in message.__dict__.items() if v is not None}
     device_ts = int(data.pop("ts"))
     ts, replaced = place(where.device, device_ts, now_ms, bounds, offsets)
     if replaced:

@@ -10,7 +10,7 @@ import itertools
 import logging
 import threading
 import time
-from collections import ChainMap, deque
+from collections import ChainMap, Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ from hub.bus.base import Bus, Message
 from hub.domain import Accepted
 from hub.ingest.decode import ClockBounds, decode
 from hub.ingest.outbox import DeadLetter, Outbox
+from hub.ingest.stages import StageClock
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.storage.base import Point
@@ -78,6 +79,9 @@ class Ingest:
         self._offsets = outbox.clock_offsets()  # per-device clock offsets, as committed
         self._serial = itertools.count()
         self.commits = CommitHealth()
+        self.stages = StageClock()
+        # Acknowledge a batch at once when the bus can (MqttBus.ack_many), else one by one.
+        self._ack_many: Callable[[list[Message]], None] | None = getattr(bus, "ack_many", None)
         self.on_committed: list[Callable[[], None]] = []  # e.g. wake the writer
         # Services that follow device messages (commands, faults) see each committed batch, in order.
         self.observers: list[Callable[[list[Accepted]], None]] = []
@@ -97,11 +101,18 @@ class Ingest:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        if self.stages.messages:
+            bus = self._bus
+            log.info(self.stages.summary(getattr(bus, "rx_cpu_ns", 0), getattr(bus, "rx_messages", 0)))
 
     def receive(self, message: Message) -> None:
-        """Called on the bus thread: queue only; the committer does the work in batches."""
-        self._pending.append(message)
-        if len(self._pending) >= self._options.batch:
+        """Called on the bus thread: queue only; the committer does the work in batches. A message into an
+        empty queue wakes the committer at once (a light's ack must not wait for the flush timer); under
+        load the queue is rarely empty, so batches grow by themselves while the committer works."""
+        pending = self._pending
+        pending.append(message)
+        depth = len(pending)
+        if depth == 1 or depth >= self._options.batch:
             self._wake.set()
 
     @property
@@ -114,6 +125,7 @@ class Ingest:
         batch = self._drain()
         if not batch:
             return 0
+        t0 = time.perf_counter_ns()
         now = self._clock()
         points: list[Point] = []
         dead: list[DeadLetter] = []
@@ -129,6 +141,7 @@ class Ingest:
                 points.append(result.point)
             else:
                 dead.append(DeadLetter(now, message.topic, message.payload, result.reason, result.detail))
+        t1 = time.perf_counter_ns()
         try:
             pruned = self._outbox.commit(points, dead, offsets.maps[0])
         except Exception as exc:
@@ -139,14 +152,20 @@ class Ingest:
             self.commits.last_failure_ms = self._clock()
             self._metrics.commit_failures.add()
             raise
+        t2 = time.perf_counter_ns()
         self.commits.failures = 0
         self._offsets.update(offsets.maps[0])
-        for message in batch:
-            self._bus.ack(message)
+        if self._ack_many is not None:
+            self._ack_many(batch)
+        else:
+            for message in batch:
+                self._bus.ack(message)
+        t3 = time.perf_counter_ns()
         self._count(batch, accepted, dead, pruned)
         for callback in self.on_committed:
             callback()
         self._after_commit(accepted, now)
+        self.stages.add(len(batch), t1 - t0, t2 - t1, t3 - t2, time.perf_counter_ns() - t3)
         return len(batch)
 
     def _after_commit(self, accepted: list[Accepted], now: int) -> None:
@@ -172,8 +191,9 @@ class Ingest:
 
     def _count(self, batch: list[Message], accepted: list[Accepted], dead: list[DeadLetter], pruned: int) -> None:
         m = self._metrics
-        for message in batch:
-            m.messages_in.add(1, _CHANNEL_LABEL.get(message.topic.rsplit("/", 1)[-1], "other"))
+        channels = Counter([_CHANNEL_LABEL.get(msg.topic[msg.topic.rfind("/") + 1 :], "other") for msg in batch])
+        for channel, n in channels.items():
+            m.messages_in.add(n, channel)
         m.dead_letters_pruned.add(pruned)
         m.clock_replaced.add(sum(1 for item in accepted if item.clock_replaced))
         for letter in dead:

@@ -10,7 +10,6 @@ from typing import Literal
 from hub.storage.base import StoreUnavailable, TelemetryStore
 from hub.storage.http_client import HttpClient, redact
 from hub.storage.influx_v1 import InfluxV1Store
-from hub.storage.influx_v2 import InfluxV2Store
 from hub.storage.sqlite_store import SQLiteStore
 
 SQLITE_FILE = "telemetry.sqlite3"
@@ -78,6 +77,10 @@ def open_store(
     major = detect_version(url, timeout) if version == "auto" else version
     if major == "1":
         return InfluxV1Store(url, database, username, password, timeout=timeout)
+    # Imported only here: influxdb-client (and what it pulls in) costs ~40 MB that a hub on SQLite or
+    # InfluxDB 1.x never needs.
+    from hub.storage.influx_v2 import InfluxV2Store
+
     return InfluxV2Store(
         url, _require("token", token), _require("org", org), bucket or database, timeout=timeout
     )

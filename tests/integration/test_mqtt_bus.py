@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -106,3 +107,55 @@ def test_many_publishes_from_threads_are_all_delivered(bus: MqttBus) -> None:
         t.join(30)
     assert len(deliveries) == 4500
     assert all(d.wait(20) for d in deliveries)
+
+
+def test_bulk_acks_are_taken_by_the_broker_and_unacked_ones_come_back(mosquitto: Mosquitto) -> None:
+    received: list[Message] = []
+    first = make_bus(mosquitto, "bulk-acker")
+    first.subscribe("bulk/#", received.append)
+    first.start()
+    assert first.wait_connected(10)
+    pub = Publisher(mosquitto.host, mosquitto.port, SITE)
+    try:
+        for i in range(300):
+            pub.raw(f"bulk/{i % 7}", f"m{i}".encode())
+        eventually(lambda: len(received) == 300)
+        first.ack_many(received[:250])  # one write of 250 PUBACKs; the last 50 stay unacknowledged
+        time.sleep(0.5)  # let the PUBACKs reach the broker before the session ends
+        first.stop()
+        again: list[Message] = []
+        second = make_bus(mosquitto, "bulk-acker")
+        second.subscribe("bulk/#", again.append)
+        second.start()
+        eventually(lambda: len(again) >= 50)
+        time.sleep(0.5)  # nothing more may come
+        assert sorted(m.payload for m in again) == sorted(f"m{i}".encode() for i in range(250, 300))
+        second.ack_many(again)
+        second.stop()
+    finally:
+        pub.close()
+
+
+def test_one_wildcard_subscriber_does_not_receive_another_filters_messages(mosquitto: Mosquitto, bus: MqttBus) -> None:
+    ingest: list[str] = []
+    watch: list[str] = []
+
+    def keep(into: list[str]) -> Callable[[Message], None]:
+        def handler(message: Message) -> None:
+            into.append(message.topic)
+            bus.ack(message)
+
+        return handler
+
+    bus.subscribe("hamlet/v1/s/+/+/telemetry", keep(ingest))
+    bus.subscribe("t/#", keep(watch))
+    bus.start()
+    assert bus.wait_connected(10)
+    pub = Publisher(mosquitto.host, mosquitto.port, SITE)
+    try:
+        pub.raw("t/x/telemetry", b"1")
+        pub.raw("hamlet/v1/s/light/d/telemetry", b"2")
+        eventually(lambda: len(watch) == 1 and len(ingest) == 1)
+        assert (ingest, watch) == (["hamlet/v1/s/light/d/telemetry"], ["t/x/telemetry"])
+    finally:
+        pub.close()
