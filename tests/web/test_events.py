@@ -146,13 +146,25 @@ def test_a_client_that_stops_reading_is_dropped(
     run(scenario)
 
 
-def test_no_client_no_work(broker: MemoryBroker, hub: Hub) -> None:
-    """Without clients the feed only checks an empty set: nothing is queued or scheduled."""
+def test_no_client_no_work(broker: MemoryBroker, hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without clients the feed only checks an empty set: nothing is queued or scheduled. A hand-over would
+    empty the pending state again as soon as it ran, so the test counts hand-overs, after the devices
+    service has handled the message and the loop has had its turn."""
 
     async def scenario() -> None:
         feed = open_feed(hub)
+        flushes: list[int] = []
+        flush = feed._flush
+
+        def counted() -> None:
+            flushes.append(1)
+            flush()
+
+        monkeypatch.setattr(feed, "_flush", counted)
         await asyncio.to_thread(publish, broker, ("den-1", "state", light_state(True)))
         await asyncio.to_thread(eventually, lambda: handled(hub, "devices") >= 1)  # it was published
+        await asyncio.sleep(0.05)  # anything the hand-over scheduled runs now
+        assert flushes == []
         assert not feed._devices and not feed._events and not feed._scheduled
         await feed.close()
 
