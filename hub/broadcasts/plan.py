@@ -83,10 +83,12 @@ def _occurrence_id(b: Bulletin, at_ms: int, tz: ZoneInfo) -> str:
 
 @dataclass(frozen=True, slots=True)
 class QuietHours:
-    start: str = "22:00"  # local "HH:MM"; the night may run over midnight
+    start: str = "22:00"  # local "HH:MM"; the night may run over midnight; start == end: no quiet hours
     end: str = "05:30"
 
     def overlaps(self, start_ms: int, end_ms: int, tz: ZoneInfo) -> bool:
+        if self.start == self.end:
+            return False
         day = _local(start_ms, tz).date() - timedelta(days=1)
         while _at(day, self.start, tz) < end_ms:
             q_start = _at(day, self.start, tz)

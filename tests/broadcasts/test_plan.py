@@ -85,6 +85,11 @@ def test_quiet_hours_over_midnight(hhmm: str, quiet: bool) -> None:
     assert bool(quiet_breaches(expand([b], 0, 2**42, TZ), QuietHours("22:00", "05:30"), TZ)) is quiet
 
 
+def test_equal_ends_mean_no_quiet_hours() -> None:
+    b = bulletin("bq", at=(D, "02:00"))
+    assert quiet_breaches(expand([b], 0, 2**42, TZ), QuietHours("00:00", "00:00"), TZ) == []
+
+
 def test_a_normal_bulletin_running_into_the_night_breaches() -> None:
     b = bulletin("bn", at=(D, "21:55"), duration_s=600)
     assert quiet_breaches(expand([b], 0, 2**42, TZ), QuietHours(), TZ)
