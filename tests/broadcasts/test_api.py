@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from devices.contract import Channel
+from devices.contract import Channel, Kind, topic
 from hub.auth.principal import Role
 from hub.broadcasts.service import BroadcastOptions
 from hub.broadcasts.speech import Voice
+from hub.timeutil import now_ms
 from tests.auth.clients import bearer
 from tests.broadcasts.audio import encode
 from tests.broadcasts.kit import TZ
@@ -242,3 +244,44 @@ def test_the_home_screen_names_the_next_bulletin(r: Rig) -> None:
                                            "once_at": local(2, "17:00")}, headers=r.head())
     shown = r.client.get("/api/home", headers=bearer(r.hub, Role.RESIDENT)).json()["next_bulletin"]
     assert shown.startswith("17:00 ") and shown.endswith("— Bản tin chiều")
+
+
+def telemetry(r: Rig, speaker: str, **fields: Any) -> None:
+    r.seq += 1
+    body = {"ts": now_ms(), "seq": r.seq, "volume": 70, "amp_temp_c": 40.0, "signal_dbm": -70.0, "uptime_s": 5,
+            "playing": False, "audio_ok": True, **fields}
+    r.device.publish(topic(r.hub.site.id, Kind.SPEAKER, speaker, Channel.TELEMETRY), json.dumps(body).encode())
+
+
+def test_speaker_faults_open_and_close_from_telemetry(r: Rig) -> None:
+    r.online("loa-1")
+    telemetry(r, "loa-1", amp_temp_c=91.0, audio_ok=False, signal_dbm=-113.0)
+
+    def faults(open_only: bool = True) -> dict[str, dict[str, Any]]:
+        rows = r.client.get(f"/api/broadcasts/faults?open={str(open_only).lower()}", headers=r.head()).json()
+        return {f["kind"]: f for f in rows}
+
+    eventually(lambda: set(faults()) == {"amp_over_temp", "audio_path", "no_signal"}, what="three faults")
+    assert faults()["amp_over_temp"]["vi"] == "Loa 1: Bộ khuếch đại quá nóng"
+    telemetry(r, "loa-1", amp_temp_c=82.0)  # cooling, not yet cool: stays open (no flapping at the limit)
+    eventually(lambda: set(faults()) == {"amp_over_temp"}, what="audio and signal back")
+    telemetry(r, "loa-1", amp_temp_c=60.0)
+    eventually(lambda: faults() == {}, what="all closed")
+    seen = r.client.post(f"/api/broadcasts/faults/{faults(False)['amp_over_temp']['id']}/seen", headers=r.head())
+    assert seen.status_code == 200 and seen.json()["seen_ms"] is not None
+
+
+def test_a_speaker_gone_offline_is_a_fault(tmp_path: Path) -> None:
+    with rig(tmp_path, BroadcastOptions(tick_s=0.05, offline_hold_ms=0)) as r:
+        r.online("loa-2")
+        eventually(lambda: bool(r.hub.registry.get("loa-2") and r.hub.registry.get("loa-2").online),  # type: ignore[union-attr]
+                   what="online")
+        r.device.publish(topic(r.hub.site.id, Kind.SPEAKER, "loa-2", Channel.AVAILABILITY), b"offline", retain=True)
+
+        def offline_open() -> bool:
+            rows = r.client.get("/api/broadcasts/faults?open=true", headers=r.head()).json()
+            return [(f["kind"], f["subject"]) for f in rows] == [("offline", "loa-2")]
+
+        eventually(offline_open, what="the offline fault")
+        r.online("loa-2")
+        eventually(lambda: not offline_open(), what="closed again")

@@ -14,6 +14,7 @@ import pytest
 from simulators.fleet import Fleet
 from tests.broadcasts.mqttrig import MINUTE, Running, ShiftedClock, next_minute, speakers_and_hub, start_hub
 from tests.broadcasts.rig import SPEAKERS, speaker_site
+from tests.simulators.probe import Probe, Received
 from tests.support.mosquitto import Mosquitto
 from tests.support.waiting import eventually
 
@@ -139,3 +140,28 @@ def test_a_wrong_hash_download_is_refused_by_the_speaker_and_reported(rig: Rig) 
     eventually(lambda: outcomes(run, b["id"]) == {(occurrence, "loa-3"): "finished", (occurrence, "loa-4"): "failed"},
                30, "loa-3 aired, loa-4 failed")
     assert "sha256" in run.log()[(occurrence, "loa-4")]["detail"]
+
+
+def test_a_hub_restart_in_the_middle_of_an_emergency_never_plays_it_twice(
+        rig: Rig, tmp_path: Path, mosquitto: Mosquitto) -> None:
+    clock, _, run = rig
+    siren = run.upload(5.0)
+    with Probe(mosquitto.host, mosquitto.port, [f"hamlet/v1/{SITE.id}/speaker/+/event"]) as probe:
+        alarm = run.post("/api/broadcasts", {"title": "Khẩn cấp", "sha256": siren, "priority": "emergency",
+                                             "once_at": clock.local().isoformat()})
+
+        def started(m: Received) -> bool:
+            body = m.json()
+            return bool(body["event"] == "started" and body.get("bulletin_id") == alarm["id"])
+
+        probe.wait_for(started, 15, count=4)  # playing everywhere
+        port = run.server.config.port
+        run.stop()  # mid-bulletin: the plan (with the emergency in it) and the set were both delivered
+        again = start_hub(tmp_path, mosquitto, SITE, clock, port)  # re-pushes every plan on its first tick
+        try:
+            eventually(lambda: list(outcomes(again, alarm["id"]).values()) == ["finished"] * 4, 30, "all finished")
+            time.sleep(1)  # a replay would start at once on the re-pushed plan
+            per_speaker = [m.topic.split("/")[4] for m in probe.messages if started(m)]
+            assert sorted(per_speaker) == sorted(SPEAKERS), per_speaker  # one start each
+        finally:
+            again.stop()
