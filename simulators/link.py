@@ -39,6 +39,10 @@ class DeviceLink:
         self.on_online: Callable[[], None] = lambda: None
         self.on_offline: Callable[[], None] = lambda: None
         self.on_message: Callable[[str, bytes], None] = lambda topic, payload: None
+        # Called with (topic, payload) once the broker acknowledged a message (PUBACK): a test's ledger
+        # (tests/support/ledger.py) counts loss from exactly these. None: nothing is remembered per message.
+        self.on_acked: Callable[[str, str], None] | None = None
+        self._unacked: dict[int, tuple[str, str]] = {}
         self._availability, self._subscriptions = availability, subscriptions
         self._timers: dict[str, Timer] = {}
         self._offline = self._stopping = False
@@ -59,7 +63,9 @@ class DeviceLink:
         return self._client.is_connected() and not self._stopping
 
     def publish(self, topic: str, payload: str, retain: bool = False) -> None:
-        self._client.publish(topic, payload, qos=1, retain=retain)
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        if self.on_acked is not None:  # publish and PUBACK both run on the loop thread: no race on the mid
+            self._unacked[info.mid] = (topic, payload)
 
     # --- controls: thread-safe ---------------------------------------------------------------------
     def start(self) -> None:
@@ -131,6 +137,9 @@ class DeviceLink:
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
         if mid == self._online_mid and client.is_connected():
             self.connected.set()
+        sent = self._unacked.pop(mid, None)
+        if sent is not None and self.on_acked is not None:
+            self.on_acked(*sent)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()

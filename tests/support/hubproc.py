@@ -15,10 +15,12 @@ from tests.support.procs import free_port
 
 
 class HubProcess:
-    def __init__(self, data_dir: Path, site_file: Path, mqtt_url: str, influx_url: str = "") -> None:
+    def __init__(self, data_dir: Path, site_file: Path, mqtt_url: str, influx_url: str = "",
+                 log: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.log = data_dir / "hub.log"
+        # Outside the data dir when that is the disk a test fills up.
+        self.log = log or data_dir / "hub.log"
         self.env = {
             **os.environ,
             "HAMLET_DATA_DIR": str(data_dir),
@@ -27,6 +29,7 @@ class HubProcess:
             "HAMLET_INFLUX_URL": influx_url,
             "HAMLET_SIMULATE": "false",
             "HAMLET_HTTP_PORT": str(self.port),
+            **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -49,12 +52,36 @@ class HubProcess:
         raise RuntimeError(f"hub not healthy within {timeout}s: {self.log.read_text()[-3000:]}")
 
     def health(self) -> dict[str, object] | None:
+        """/healthz's body, "ok" (200) or "degraded" (503); None while the hub does not answer."""
+        answer = self.healthz()
+        return None if answer is None else answer[1]
+
+    def healthz(self) -> tuple[int, dict[str, object]] | None:
+        """(status code, body) of /healthz; None while the hub does not answer."""
         try:
-            with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
-                body: dict[str, object] = json.loads(r.read())
-                return body
-        except (urllib.error.URLError, OSError):
+            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as err:  # 503 "degraded" is an answer too
+            with err:
+                return err.code, json.loads(err.read())
+        except (urllib.error.URLError, OSError, ValueError):
             return None
+
+    def ok(self, component: str) -> bool:
+        """Whether /healthz calls `component` ("broker", "store") ok right now (False while no answer)."""
+        body = self.health()
+        part = body.get(component) if body else None
+        return isinstance(part, dict) and part.get("ok") is True
+
+    def degraded(self) -> bool:
+        """/healthz answers, and with 503 "degraded"."""
+        answer = self.healthz()
+        return answer is not None and answer[0] == 503 and answer[1].get("status") == "degraded"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "the hub was never started"
+        return self.proc.pid
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, no last flush: what was not acknowledged must come back."""

@@ -9,7 +9,10 @@ from tests.support.procs import Service, find_binary, free_port
 
 # The hub acknowledges in batches after its outbox commit, so the broker must allow many unacknowledged
 # messages in flight per client (mosquitto's default is 20) and queue more than 1000 for a persistent
-# session while the hub is down (mosquitto's default drops the rest silently).
+# session while the hub is down (mosquitto's default drops the rest silently). Persistence with a one-second
+# autosave: mosquitto saves its sessions only every 30 minutes by default (and on a clean stop), so a crashed
+# broker would come back without the hub's session and route messages to nobody until the hub re-subscribes.
+# `kill()` then `start()` is a crash and a restart on the same port and the same persistence file.
 CONFIG = """\
 listener {port} 127.0.0.1
 # Run as whoever started the tests (as root mosquitto would switch to a user that cannot write here).
@@ -17,6 +20,8 @@ user {user}
 allow_anonymous true
 persistence true
 persistence_location {data}/
+autosave_interval 1
+set_tcp_nodelay true
 max_inflight_messages 0
 max_queued_messages 0
 max_queued_bytes 0
