@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from hub.api.access import ANY_ROLE, Principal, Role, allow
 from hub.api.deps import service_dep
+from hub.broadcasts.checks import BulletinError, ClashError
 from hub.broadcasts.model import BulletinBody
 from hub.broadcasts.plan import programme
-from hub.broadcasts.service import Broadcasts, BulletinError, ClashError
+from hub.broadcasts.service import Broadcasts
 from hub.broadcasts.views import BulletinPublic, RunPublic, SpeakerFaultPublic, SpeakerPlan, log_csv
 
 router = APIRouter(prefix="/api/broadcasts", tags=["broadcasts"])

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from devices.speaker import SpeakerTelemetry
 from hub.broadcasts.store import FaultTable, SpeakerFault
+from hub.registry import Registry
 
 log = logging.getLogger(__name__)
 HOT_C: Final = 85.0
@@ -72,6 +73,20 @@ class SpeakerFaults:
         self._lock = threading.Lock()
         self._open = {(f.kind, f.subject): f for f in table.open_faults()}
         self.listeners: list[Callable[[SpeakerFault], None]] = []
+        self._offline_since: dict[str, int] = {}
+
+    def offline(self, registry: Registry, speakers: Iterable[str], now_ms: int, hold_ms: int) -> None:
+        """Open "offline" for a speaker gone (last will, or silent past the registry's bound) `hold_ms` ago;
+        close it when the speaker is back. A speaker never heard of since the start is not judged."""
+        for speaker in speakers:
+            live = registry.get(speaker)
+            if live is not None and live.is_online(now_ms, registry.stale_after_ms):
+                self._offline_since.pop(speaker, None)
+                self.set("offline", speaker, False, now_ms)
+            elif live is not None and live.last_seen_ms is not None:
+                since = self._offline_since.setdefault(speaker, now_ms)
+                if now_ms - since >= hold_ms:
+                    self.set("offline", speaker, True, now_ms)
 
     def open_kinds(self, speaker: str) -> set[str]:
         with self._lock:

@@ -18,57 +18,36 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from devices.contract import Channel, Kind, topic
+from devices.contract import Channel, Kind
 from devices.site import Site
-from devices.speaker import SpeakerAck, SpeakerEvent, SpeakerSet, SpeakerTelemetry
+from devices.speaker import SpeakerAck, SpeakerEvent, SpeakerTelemetry
 from hub.auth.audit import AuditLog
 from hub.auth.principal import Principal
 from hub.broadcasts.asrun import AsRun, rollup
-from hub.broadcasts.delivery import PLAN_MS, play_now, speaker_config, stop
+from hub.broadcasts.checks import PAST_MS, BulletinError, check, resolve_targets
+from hub.broadcasts.delivery import PLAN_MS, play_now, stop
+from hub.broadcasts.events import changed_event, fault_event, publish_delivery
 from hub.broadcasts.faults import SpeakerFaults, evaluate
 from hub.broadcasts.media import MediaError, prepare
 from hub.broadcasts.mediastore import MediaStore, Medium
 from hub.broadcasts.model import Bulletin, BulletinBody
 from hub.broadcasts.plan import (
-    Clash,
     Occurrence,
     QuietHours,
-    clashes,
     duplicate_emergency,
     expand,
     per_speaker,
-    quiet_breaches,
 )
-from hub.broadcasts.plan import programme as run_programme
+from hub.broadcasts.sender import Sender
 from hub.broadcasts.speech import Speech, Voice, speak
 from hub.broadcasts.store import BulletinTable, FaultTable, Run, RunLog, SpeakerFault
 from hub.bus.base import Bus
-from hub.events import EVERYONE, OPERATORS, DomainEvent, EventHub
+from hub.events import EventHub
 from hub.registry import Registry
 from hub.service import Batch, Route, of_channel
 
 log = logging.getLogger(__name__)
-HORIZON_MS = 366 * 86_400_000  # clashes and quiet hours are checked this far ahead (a lunar year and more)
 NOW_MS = 60_000  # an occurrence starting within a minute also goes out as `set` play
-PAST_MS = 15 * 60_000  # the plan keeps what may still start or resume
-
-
-class BulletinError(ValueError):
-    """422: a body that cannot be scheduled; `field` names the part that is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class ClashError(Exception):
-    """409: an overlap on a shared speaker with a bulletin the new one does not outrank."""
-
-    def __init__(self, clash: Clash, tz: ZoneInfo) -> None:
-        at = datetime.fromtimestamp(clash.at_ms / 1000, tz).strftime("%H:%M %d/%m/%Y")
-        super().__init__(f"Trùng lịch với bản tin “{clash.other.title}” ({clash.other.id}) lúc {at} trên loa "
-                         f"{clash.speaker} — clashes with bulletin “{clash.other.title}” at {at} on {clash.speaker}")
-        self.clash = clash
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +77,13 @@ class Broadcasts:
         self._lock = threading.RLock()
         self._bulletins: dict[str, Bulletin] = {}
         self._targets: dict[str, frozenset[str]] = {}
-        self._pushed: dict[str, int] = {}  # speaker -> config version last published
         self._last_push: int | None = None
         self._dirty = True
-        self._sets: dict[str, tuple[SpeakerSet, set[str]]] = {}  # command id -> (set, speakers still to reach)
-        self.asrun = AsRun(runs, self._announce)
+        self.sender = Sender(bus, registry, options.media_base_url)
+        self.asrun = AsRun(runs, lambda b, o, runs_: publish_delivery(events, b, o, runs_))
         self._runs = runs
         self.faults = SpeakerFaults(faults)
-        self.faults.listeners.append(self._fault_event)
-        self._offline_since: dict[str, int] = {}
+        self.faults.listeners.append(lambda fault: events.publish(fault_event(fault)))
         self._due_upto = 0
 
     def clock(self) -> int:
@@ -117,7 +94,7 @@ class Broadcasts:
         with self._lock:
             for b in self._table.all():
                 self._bulletins[b.id] = b
-                self._targets[b.id] = self._resolve(b.targets, strict=False)
+                self._targets[b.id] = resolve_targets(self.site, b.targets, strict=False)
             self._due_upto = self._clock() - PAST_MS
 
     def stop(self) -> None:
@@ -146,8 +123,8 @@ class Broadcasts:
                                     or now - self._last_push >= self.options.repush_ms):
             self.push()
         self._come_due(now)
-        self._resend(now)
-        self._offline(now)
+        self.sender.resend(now)
+        self.faults.offline(self._registry, self.speakers, now, self.options.offline_hold_ms)
         self.asrun.tick(now)
 
     # --- bulletins ---------------------------------------------------------------------------------
@@ -163,13 +140,14 @@ class Broadcasts:
         """(the bulletin, True) or, for the same emergency sent again within a minute, (the first one, False)."""
         now = self._clock()
         bulletin = self._build(f"b{now:x}{secrets.token_hex(2)}", body, now, by.name, now)
-        speakers = self._resolve(body.targets)
+        speakers = resolve_targets(self.site, body.targets)
         with self._lock:
             recent = [(b, self._targets[b.id]) for b in self._bulletins.values()]
             same = duplicate_emergency(bulletin, speakers, recent, now)
             if same is not None:
                 return same, False
-            self._check(bulletin, speakers, now)
+            check(bulletin, {**self._targets, bulletin.id: speakers}, list(self._bulletins.values()),
+                  self.options.quiet, self.tz, now)
             self._save(bulletin, speakers)
         self._audit.record(by, "broadcast.create", f"bulletin:{bulletin.id}", "ok", _describe(bulletin))
         self._after_change(bulletin, now)
@@ -183,9 +161,10 @@ class Broadcasts:
         if old.status == "cancelled":
             raise BulletinError("status", "bản tin đã huỷ — the bulletin was cancelled; create a new one")
         bulletin = self._build(bulletin_id, body, old.created_ms, old.created_by, now)
-        speakers = self._resolve(body.targets)
+        speakers = resolve_targets(self.site, body.targets)
         with self._lock:
-            self._check(bulletin, speakers, now)
+            check(bulletin, {**self._targets, bulletin.id: speakers}, list(self._bulletins.values()),
+                  self.options.quiet, self.tz, now)
             self._save(bulletin, speakers)
         self._audit.record(by, "broadcast.update", f"bulletin:{bulletin_id}", "ok", _describe(bulletin))
         self._stop_gone(old, bulletin, now)
@@ -240,20 +219,8 @@ class Broadcasts:
     def push(self, speakers: Iterable[str] | None = None) -> int:
         """Publish (retained) the plan of each speaker whose plan changed; return how many were sent."""
         now = self._clock()
-        plans = self.programmes(now - PAST_MS, now + PLAN_MS)
-        sent = 0
-        expected: list[tuple[str, str, int]] = []
-        for speaker in speakers if speakers is not None else self.speakers:
-            mine = plans.get(speaker, [])
-            expected += [(s.occurrence.id, speaker, s.start_ms) for s in run_programme(mine) if s.outcome == "plays"
-                         and not s.resumed and s.occurrence.bulletin.media_sha256]
-            config = speaker_config(mine, self.options.media_base_url)
-            if self._pushed.get(speaker) == config.version:
-                continue
-            self._bus.publish(topic(self.site.id, Kind.SPEAKER, speaker, Channel.CONFIG),
-                              config.model_dump_json(exclude_none=True).encode(), qos=1, retain=True)
-            self._pushed[speaker] = config.version
-            sent += 1
+        sent, expected = self.sender.push(self.programmes(now - PAST_MS, now + PLAN_MS),
+                                          speakers if speakers is not None else self.speakers)
         if speakers is None:
             self._last_push, self._dirty = now, False
             self.asrun.expected = expected
@@ -305,21 +272,6 @@ class Broadcasts:
         return Bulletin(id=bulletin_id, created_ms=created_ms, created_by=by, updated_ms=now,
                         **body.model_dump(), **extra)
 
-    def _check(self, bulletin: Bulletin, speakers: frozenset[str], now: int) -> None:
-        start, end = now - PAST_MS, now + HORIZON_MS
-        mine = expand([bulletin], start, end, self.tz)
-        night = quiet_breaches(mine, self.options.quiet, self.tz)
-        if night:
-            at = datetime.fromtimestamp(night[0].start_ms / 1000, self.tz).strftime("%H:%M %d/%m/%Y")
-            q = self.options.quiet
-            raise BulletinError("priority", f"{at} rơi vào giờ yên tĩnh ({q.start}–{q.end}): chỉ bản tin ưu tiên "
-                                f"hoặc khẩn cấp — {at} is in quiet hours ({q.start}-{q.end}): normal bulletins "
-                                "may not sound then")
-        targets = {**self._targets, bulletin.id: speakers}
-        found = clashes(bulletin, targets, list(self._bulletins.values()), start, end, self.tz)
-        if found:
-            raise ClashError(found[0], self.tz)
-
     def _save(self, bulletin: Bulletin, speakers: frozenset[str]) -> None:
         self._table.put(bulletin)
         self._bulletins[bulletin.id] = bulletin
@@ -333,38 +285,16 @@ class Broadcasts:
         if bulletin.status == "active" and bulletin.media_sha256:
             for o in expand([bulletin], now - PAST_MS, now + NOW_MS, self.tz):
                 if o.start_ms >= now - PAST_MS and now <= o.until_ms:
-                    self._send(play_now(o, self.options.media_base_url, now), self.targets_of(bulletin.id))
-        self._events.publish(DomainEvent("broadcast_changed", EVERYONE, {"id": bulletin.id, "status": bulletin.status},
-                                         key=f"bulletin:{bulletin.id}"))
+                    self.sender.send(play_now(o, self.options.media_base_url, now), self.targets_of(bulletin.id), now)
+        self._events.publish(changed_event(bulletin))
 
     def _stop_gone(self, old: Bulletin, new: Bulletin, now: int) -> None:
         """Stop what the old version has playing or waiting now and the new one no longer plays there."""
         keep = {o.id for o in expand([new], now - PAST_MS, now + NOW_MS, self.tz)}
         for o in expand([old], now - PAST_MS, now + NOW_MS, self.tz):
             if o.id not in keep and now <= o.end_ms:
-                self._send(stop(o.id, now), self.targets_of(old.id) or self._resolve(old.targets, strict=False))
-
-    def _send(self, command: SpeakerSet, speakers: Iterable[str]) -> None:
-        with self._lock:
-            self._sets[command.command_id] = (command, set(speakers))
-        self._resend(self._clock())
-
-    def _resend(self, now: int) -> None:
-        """Each pending set to the speakers online now (QoS 1; the speaker de-duplicates on the id)."""
-        out: list[tuple[SpeakerSet, str]] = []
-        with self._lock:
-            for command_id, (command, waiting) in list(self._sets.items()):
-                if (command.expires_at is not None and now > command.expires_at) or not waiting:
-                    del self._sets[command_id]
-                    continue
-                for speaker in sorted(waiting):
-                    live = self._registry.get(speaker)
-                    if live is not None and live.is_online(now, self._registry.stale_after_ms):
-                        out.append((command, speaker))
-                        waiting.discard(speaker)
-        for command, speaker in out:
-            self._bus.publish(topic(self.site.id, Kind.SPEAKER, speaker, Channel.SET),
-                              command.model_dump_json(exclude_none=True).encode(), qos=1)
+                self.sender.send(stop(o.id, now),
+                                 self.targets_of(old.id) or resolve_targets(self.site, old.targets, strict=False), now)
 
     def _on_ack(self, speaker: str, ack: SpeakerAck) -> None:
         if not ack.ok:
@@ -394,44 +324,6 @@ class Broadcasts:
         items = [(o, s) for o in found for s in sorted(targets.get(o.bulletin.id, frozenset()))]
         self.asrun.due(items, now, lambda b: (self._bulletins[b].note or "không có âm thanh")
                        if b in self._bulletins and not self._bulletins[b].media_sha256 else None)
-
-    def _offline(self, now: int) -> None:
-        for speaker in self.speakers:
-            live = self._registry.get(speaker)
-            online = live is not None and live.is_online(now, self._registry.stale_after_ms)
-            if online:
-                self._offline_since.pop(speaker, None)
-                self.faults.set("offline", speaker, False, now)
-            elif live is not None and live.last_seen_ms is not None:
-                since = self._offline_since.setdefault(speaker, now)
-                if now - since >= self.options.offline_hold_ms:
-                    self.faults.set("offline", speaker, True, now)
-
-    def _resolve(self, targets: Iterable[str], strict: bool = True) -> frozenset[str]:
-        found: set[str] = set()
-        for target in targets:
-            hits = self.speakers if target == "all" else [
-                d.id for d in self.site.devices if d.kind == Kind.SPEAKER and target in (d.id, d.group)]
-            if not hits and strict:
-                raise BulletinError("targets", f"{target!r} không phải 'all', một vùng hay một loa — is not 'all', "
-                                    "a loudspeaker zone or a speaker of the site")
-            found.update(hits)
-        return frozenset(found)
-
-    def _announce(self, bulletin_id: str, occurrence_id: str, runs: list[Run]) -> None:
-        self._events.publish(DomainEvent("broadcast_delivery", EVERYONE,
-                                         {"bulletin": bulletin_id, "occurrence": occurrence_id, **rollup(runs)},
-                                         key=f"delivery:{occurrence_id}"))
-        dead = [r.speaker for r in runs if r.outcome == "no_report"]
-        if dead:
-            self._events.publish(DomainEvent("broadcast_dead_air", OPERATORS,
-                                             {"bulletin": bulletin_id, "occurrence": occurrence_id, "speakers": dead},
-                                             key=f"dead-air:{occurrence_id}"))
-
-    def _fault_event(self, fault: SpeakerFault) -> None:
-        self._events.publish(DomainEvent("speaker_fault", OPERATORS,
-                                         {"id": fault.id, "kind": fault.kind, "subject": fault.subject,
-                                          "open": fault.closed_ms is None}, key=f"speaker-fault:{fault.id}"))
 
 
 def _describe(b: Bulletin) -> str:
