@@ -18,9 +18,8 @@ from hub.api.app import create_app
 from hub.auth import cli as user_cli
 from hub.auth.demo import create_demo_accounts, demo_lines
 from hub.auth.service import Auth
-from hub.runtime import Companion, Hub, broker_address, build_hub
+from hub.runtime import Companion, Hub, broker_address, build_hub, migrations, open_state
 from hub.settings import Settings, SettingsError, load_settings
-from hub.statedb import StateDB
 
 log = logging.getLogger("hamlet")
 
@@ -52,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"hamlet: {exc}", file=sys.stderr)
             return 2
-        return user_cli.run(args, data_dir)
+        return user_cli.run(args, data_dir, migrations=migrations())
     try:
         settings = load_settings(config_file=args.config, http_port=args.port, http_host=args.host)
         if args.command == "up":
@@ -106,7 +105,7 @@ def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
 
 def _demo_accounts(settings: Settings) -> list[str]:
     """`hamlet up` on an empty hub.sqlite3: a head, a technician and a resident, their passwords shown once."""
-    db = StateDB(settings.data_dir / "hub.sqlite3")
+    db = open_state(settings.data_dir)  # with the services' migrations, as the hub opens it
     try:
         return demo_lines(create_demo_accounts(Auth(db)))
     finally:

@@ -19,14 +19,16 @@ from urllib.parse import urlsplit
 from devices.contract import hub_availability_topic
 from devices.site import Site
 from hub.auth.service import Auth, auth_options
+from hub.broadcasts.spec import SPEC as BROADCASTS
 from hub.broker import EmbeddedBroker
 from hub.bus.base import Bus
 from hub.bus.mqtt import MqttBus, MqttOptions
+from hub.cameras.spec import SPEC as CAMERAS
 from hub.events import EventHub
 from hub.ingest.decode import ClockBounds
-from hub.ingest.outbox import Outbox
+from hub.ingest.outbox import DeadLetterLimits, Outbox
 from hub.ingest.pipeline import Ingest, IngestOptions
-from hub.ingest.writer import Writer
+from hub.ingest.writer import Housekeeping, Writer
 from hub.lights.service import Lights
 from hub.lights.spec import SPEC as LIGHTS
 from hub.live.devices import SPEC as DEVICE_CHANGES
@@ -43,7 +45,7 @@ from hub.timeutil import now_ms
 log = logging.getLogger(__name__)
 
 # The services, in start order (stopped in reverse). A new service adds one line (see hub/service.py).
-SERVICES: tuple[ServiceSpec, ...] = (DEVICE_CHANGES, LIGHTS)
+SERVICES: tuple[ServiceSpec, ...] = (DEVICE_CHANGES, LIGHTS, BROADCASTS, CAMERAS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,8 @@ class Hub:
         # Hub state (users, sessions, invites, audit, and each service's tables) in data_dir/hub.sqlite3.
         self.state = open_state(s.data_dir, services)
         self.auth = Auth(self.state, auth_options(s))  # audit retention from the settings
-        self.writer = Writer(outbox, store, self.metrics, s.writer_batch)
+        self.writer = Writer(outbox, store, self.metrics, s.writer_batch,
+                             Housekeeping(min_free_bytes=s.min_free_disk_mb * 1024 * 1024))
         context = ServiceContext(s, site, clock, bus, self.registry, self.state, self.auth.audit, self.events,
                                  self.record, options or {})
         self.services: dict[str, Service] = {}
@@ -126,6 +129,8 @@ class Hub:
         self.metrics.gauges["hamlet_outbox_depth"] = outbox.depth
         self.metrics.gauges["hamlet_broker_connected"] = lambda: float(self.bus.connected)
         self.metrics.gauges["hamlet_store_ok"] = lambda: float(self.writer.store_ok)
+        self.metrics.gauges["hamlet_ingest_backlog"] = lambda: float(self.ingest.backlog)
+        self.metrics.gauges["hamlet_dead_letters"] = lambda: float(outbox.dead_letter_rows())
         self.metrics.sections.append(self.router.render_metrics)
 
     @property
@@ -198,5 +203,7 @@ def build_hub(settings: Settings, site: Site, *, clock: Callable[[], int] = now_
         )
     )
     data: Path = settings.data_dir
-    return Hub(settings, site, bus, make_store(settings), Outbox(data / "outbox.sqlite3"), broker,
+    limits = DeadLetterLimits(rows=settings.dead_letter_max_rows,
+                              retention_ms=settings.dead_letter_retention_days * 86_400_000)
+    return Hub(settings, site, bus, make_store(settings), Outbox(data / "outbox.sqlite3", limits), broker,
                clock=clock, options=options)

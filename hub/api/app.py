@@ -9,7 +9,21 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
-from hub.api import audit, deadletters, devices, events, health, home, lights, session, site, users
+from hub.api import (
+    audit,
+    broadcasts,
+    cameras,
+    deadletters,
+    devices,
+    events,
+    health,
+    home,
+    lights,
+    media,
+    session,
+    site,
+    users,
+)
 from hub.api.limits import BodyLimit, count_refusal
 from hub.auth.errors import AuthError
 from hub.runtime import Hub
@@ -22,6 +36,8 @@ ROUTERS = (
 # Each service's routes, under its name in hub.runtime.SERVICES (a service adds one line here).
 SERVICE_ROUTERS: dict[str, tuple[APIRouter, ...]] = {
     "lights": (lights.router,),
+    "broadcasts": (broadcasts.router, media.router),
+    "cameras": (cameras.router,),
 }
 
 

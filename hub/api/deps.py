@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 from fastapi import Depends, HTTPException, Request
 
 from devices.site import Site
+from hub.lights.service import Lights
 from hub.registry import Registry
 
 if TYPE_CHECKING:
@@ -52,3 +53,4 @@ def service_dep(name: str, kind: type[S]) -> Callable[[Request], S]:
 HubDep = Annotated["Hub", Depends(get_hub)]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 SiteDep = Annotated[Site, Depends(get_site)]
+LightsDep = Annotated[Lights, Depends(service_dep("lights", Lights))]

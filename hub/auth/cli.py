@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +18,7 @@ from hub.auth.phone import PhoneError, display_phone, normalise_phone
 from hub.auth.principal import Role
 from hub.auth.service import Auth
 from hub.auth.users import User
-from hub.statedb import StateDB
+from hub.statedb import MIGRATIONS, Migration, StateDB
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,8 +38,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     reset.add_argument("--password", help="the password, or - to read it from stdin")
 
 
-def run(args: argparse.Namespace, data_dir: Path, out: TextIO | None = None) -> int:
-    db = StateDB(data_dir / "hub.sqlite3")
+def run(args: argparse.Namespace, data_dir: Path, out: TextIO | None = None,
+        migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """`migrations`: every one the hub knows (hub.runtime.migrations()), or a hub's database is refused."""
+    db = StateDB(data_dir / "hub.sqlite3", migrations)
     try:
         return _dispatch(args, Auth(db), out or sys.stdout)
     except (PhoneError, ValueError) as exc:

@@ -25,6 +25,8 @@ PARAMS: dict[str, str] = {
     "rule_id": "1",
     "command_id": "1",
     "fault_id": "1",
+    "bulletin_id": "b1",
+    "sha256": "0" * 64,
 }
 
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")

@@ -13,7 +13,7 @@ import uvicorn
 from hub import cli
 from hub.auth.passwords import Passwords
 from hub.auth.service import Auth
-from hub.statedb import StateDB
+from hub.runtime import open_state
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def hamlet(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, st
 
 
 def can_log_in(data_dir: Path, phone: str, password: str) -> bool:
-    db = StateDB(data_dir / "hub.sqlite3")
+    db = open_state(data_dir)  # as the hub and the CLI open it: with the services' migrations
     try:
         user = Auth(db).users.by_phone(phone)
         return user is not None and not user.disabled and Passwords().verify(user.password_hash, password)

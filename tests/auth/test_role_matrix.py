@@ -61,6 +61,30 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/lights/faults"): frozenset({HEAD, TECHNICIAN}),
     ("POST", "/api/lights/faults/{fault_id}/seen"): frozenset({HEAD, TECHNICIAN}),
     ("GET", "/api/lights/energy"): ROLES,
+    # loudspeaker bulletins: everyone reads them (and listens again); the head and technicians write them,
+    # read the as-run log and the speaker faults; speakers download media by hash without an account
+    ("GET", "/api/broadcasts"): ROLES,
+    ("GET", "/api/broadcasts/upcoming"): ROLES,
+    ("GET", "/api/broadcasts/{bulletin_id}"): ROLES,
+    ("POST", "/api/broadcasts"): frozenset({HEAD, TECHNICIAN}),
+    ("PUT", "/api/broadcasts/{bulletin_id}"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/broadcasts/{bulletin_id}/cancel"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/broadcasts/log"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/broadcasts/faults"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/broadcasts/faults/{fault_id}/seen"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/media"): frozenset({HEAD, TECHNICIAN}),
+    ("POST", "/api/media/speech"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/media/{sha256}"): PUBLIC,
+    # security cameras: everyone reads the status per gate; pictures for the head and technicians (residents
+    # only when the site turns cameras_residents_see_thumbnails on: off in the test hub); technicians set
+    # where a camera answers and its maintenance
+    ("GET", "/api/cameras"): ROLES,
+    ("GET", "/api/cameras/{device}"): ROLES,
+    ("GET", "/api/cameras/{device}/thumbnail"): frozenset({HEAD, TECHNICIAN}),
+    ("GET", "/api/cameras/{device}/faults/{fault_id}/picture"): frozenset({HEAD, TECHNICIAN}),
+    ("PUT", "/api/cameras/{device}/address"): frozenset({TECHNICIAN}),
+    ("PUT", "/api/cameras/{device}/maintenance"): frozenset({TECHNICIAN}),
+    ("POST", "/api/cameras/{device}/faults/{fault_id}/seen"): frozenset({HEAD, TECHNICIAN}),
 }
 
 
