@@ -40,6 +40,7 @@ class WorkerStatus:
     resyncs: int
     behind: bool  # lost messages and not yet resynced
     alive: bool
+    busy_s: float = 0.0  # time spent in handle() (the bench's per-service cost per message)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,7 @@ class ServiceWorker:
         self._stopping = False
         self._resync = False
         self._handled = self._dropped = self._errors = self._resyncs = 0
+        self._busy_s = 0.0
         self._thread = threading.Thread(target=self._run, name=f"svc-{service.name}", daemon=True)
 
     def offer(self, chunk: list[Accepted]) -> bool:
@@ -89,7 +91,7 @@ class ServiceWorker:
     def status(self) -> WorkerStatus:
         with self._cond:
             return WorkerStatus(self.service.name, self._depth, self._handled, self._dropped, self._errors,
-                                self._resyncs, self._resync, self._thread.is_alive())
+                                self._resyncs, self._resync, self._thread.is_alive(), self._busy_s)
 
     def _take(self, wait_s: float | None) -> tuple[list[Accepted], bool]:
         """The next batch and whether a resync is due; waits for either, for at most `wait_s`."""
@@ -112,9 +114,12 @@ class ServiceWorker:
         while True:
             batch, resync = self._take(None if next_tick is None else max(0.0, next_tick - time.monotonic()))
             if batch:
+                began = time.perf_counter()
                 self._call(self.service.handle, batch)
+                busy = time.perf_counter() - began
                 with self._cond:
                     self._handled += len(batch)
+                    self._busy_s += busy
             if resync:
                 self._call(self.service.resync)
                 with self._cond:
@@ -149,12 +154,14 @@ class Router:
             for route in sorted(worker.service.wants):
                 table.setdefault(route, []).append(worker)
         self._table = {route: tuple(workers) for route, workers in table.items()}
+        self.route_s = 0.0  # time spent sorting batches on the committer thread (one writer: no lock)
 
     def routes(self) -> dict[Route, tuple[str, ...]]:
         return {route: tuple(w.service.name for w in workers) for route, workers in self._table.items()}
 
     def enqueue(self, accepted: list[Accepted]) -> None:
         """The ingest observer (committer thread, after commit and ack): sort into chunks, offer each."""
+        began = time.perf_counter()
         chunks: dict[ServiceWorker, list[Accepted]] = {}
         table = self._table
         for item in accepted:
@@ -167,6 +174,7 @@ class Router:
                     chunk.append(item)
         for worker, chunk in chunks.items():
             worker.offer(chunk)
+        self.route_s += time.perf_counter() - began
 
     def start(self) -> None:
         for worker in self.workers:
@@ -185,7 +193,9 @@ class Router:
         lines: list[str] = []
         for name, (kind, field, help_text) in _METRICS.items():
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-            lines += [f'{name}{{service="{row.name}"}} {int(getattr(row, field))}' for row in rows]
+            lines += [f'{name}{{service="{row.name}"}} {_number(getattr(row, field))}' for row in rows]
+        lines += ["# HELP hamlet_router_seconds_total Time the committer spent routing batches to services",
+                  "# TYPE hamlet_router_seconds_total counter", f"hamlet_router_seconds_total {_number(self.route_s)}"]
         return lines
 
 
@@ -196,4 +206,10 @@ _METRICS: Final = {  # name -> (type, WorkerStatus field, help)
     "hamlet_service_errors_total": ("counter", "errors", "Service batches or ticks that raised"),
     "hamlet_service_resyncs_total": ("counter", "resyncs", "Service resyncs from the registry after drops"),
     "hamlet_service_behind": ("gauge", "behind", "1 while a service lost messages and has not resynced"),
+    "hamlet_service_busy_seconds_total": ("counter", "busy_s", "Time a service spent handling its batches"),
 }
+
+
+def _number(value: float) -> str:
+    """Counts as whole numbers (never 1.2e+06), seconds to the microsecond."""
+    return f"{value:.6f}" if isinstance(value, float) else str(int(value))

@@ -94,7 +94,10 @@ def test_a_full_queue_drops_counts_and_resyncs_without_waiting() -> None:
     router.enqueue([msg("den-1", Channel.STATE, n=n) for n in (3, 4)])  # would make 4: dropped at once
     (status,) = router.status()
     assert (status.depth, status.dropped, status.behind, status.ok) == (2, 2, True, False)
-    assert "hamlet_service_dropped_total{service=\"slow\"} 2" in router.render_metrics()
+    lines = router.render_metrics()
+    assert 'hamlet_service_dropped_total{service="slow"} 2' in lines
+    assert 'hamlet_service_queue_depth{service="slow"} 2' in lines
+    assert 'hamlet_service_behind{service="slow"} 1' in lines
     release.set()
     eventually(lambda: service.resyncs == 1, 5, "the resync after the drop")
     router.stop()
