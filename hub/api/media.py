@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hub.api.access import Principal, Role, allow, public
 from hub.api.deps import service_dep
-from hub.broadcasts.media import MediaError
+from hub.broadcasts.errors import MediaError
 from hub.broadcasts.service import Broadcasts
 from hub.broadcasts.speech import MAX_CHARS
 from hub.broadcasts.views import MediumPublic, SpeechPreview

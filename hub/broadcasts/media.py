@@ -20,7 +20,10 @@ import av
 import numpy as np
 from av.audio.resampler import AudioResampler
 
+from hub.broadcasts.errors import MediaError
 from hub.broadcasts.loudness import Samples, measure, normalise
+
+__all__ = ["MediaError", "Prepared", "decode", "encode_mp3", "finish", "prepare"]
 
 RATE: Final = 48_000
 MAX_BYTES: Final = 20 * 1024 * 1024
@@ -42,14 +45,6 @@ FORMAT_NAMES: Final = {"mp3": "MP3", "wav": "WAV", "ogg": "OGG", "mov,mp4,m4a,3g
 TRUNCATION_HINTS: Final = ("filesize and duration do not match", "packet corrupt", "ended prematurely",
                            "truncat", "invalid pcm packet", "incomplete frame", "partial file",
                            "moov atom not found")
-
-
-class MediaError(ValueError):
-    """An upload refused: `status` 413 or 422, `code` for programs, the message for people (vi — en)."""
-
-    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
-        super().__init__(f"{vi} — {en}")
-        self.status, self.code, self.vi, self.en = status, code, vi, en
 
 
 @dataclass(frozen=True, slots=True)

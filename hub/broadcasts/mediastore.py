@@ -10,9 +10,10 @@ import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from hub.broadcasts.media import Prepared
+if TYPE_CHECKING:
+    from hub.broadcasts.media import Prepared
 
 SHA256: Final = re.compile(r"^[0-9a-f]{64}$")
 

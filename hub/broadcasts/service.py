@@ -26,9 +26,9 @@ from hub.auth.principal import Principal
 from hub.broadcasts.asrun import AsRun, rollup
 from hub.broadcasts.checks import PAST_MS, BulletinError, check, resolve_targets
 from hub.broadcasts.delivery import PLAN_MS, play_now, stop
+from hub.broadcasts.errors import MediaError
 from hub.broadcasts.events import changed_event, fault_event, publish_delivery
 from hub.broadcasts.faults import SpeakerFaults, evaluate
-from hub.broadcasts.media import MediaError, prepare
 from hub.broadcasts.mediastore import MediaStore, Medium
 from hub.broadcasts.model import Bulletin, BulletinBody
 from hub.broadcasts.plan import (
@@ -192,6 +192,8 @@ class Broadcasts:
 
     # --- media and speech ----------------------------------------------------------------------------
     def upload(self, data: bytes, by: Principal) -> Medium:
+        from hub.broadcasts.media import prepare  # PyAV, numpy, scipy: loaded on the first upload, not at start
+
         try:
             medium = self.media.put(prepare(data))
         except MediaError as exc:

@@ -16,10 +16,13 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from hub.broadcasts.media import MediaError, Prepared, decode, finish
+from hub.broadcasts.errors import MediaError
 from hub.broadcasts.vinorm import normalise
+
+if TYPE_CHECKING:
+    from hub.broadcasts.media import Prepared
 
 MAX_CHARS: Final = 5_000  # ~10 minutes of speech at a public-address pace
 WORDS_PER_MINUTE: Final = 145  # slower than espeak's 175: loudspeakers echo between houses
@@ -74,6 +77,8 @@ def speak(text: str, voice: Voice = Voice()) -> Speech:
         if done.returncode != 0 or not out.exists():
             why = done.stderr.decode(errors="replace").strip()[:200] or f"exit status {done.returncode}"
             return _unavailable(said, f"{voice.binary} lỗi: {why}", f"{voice.binary} failed: {why}")
+        from hub.broadcasts.media import decode, finish  # PyAV, numpy, scipy: only when speaking
+
         try:
             samples, _, _ = decode(out.read_bytes())
             prepared = finish(samples, "TTS", f"{voice.binary}/{voice.voice}")
