@@ -103,9 +103,9 @@ class SQLiteStore:
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
         with self._write_lock:
-            self._writer.execute("BEGIN IMMEDIATE")
+            self._writer.execute(begin)
             try:
                 yield self._writer
             except BaseException:
@@ -126,7 +126,9 @@ class SQLiteStore:
             if self._attached != outbox:
                 self._writer.execute("ATTACH DATABASE ? AS outbox", (str(outbox),))  # only ever read
                 self._attached = outbox
-        with self._transaction() as conn:
+        # A deferred BEGIN: IMMEDIATE would take the write lock of every attached file, the outbox's too,
+        # and the ingest committer would wait for this copy (and its fsync) before each commit.
+        with self._transaction("BEGIN") as conn:
             conn.execute(COPY_FROM_OUTBOX, (last_id,))
 
     def query(
