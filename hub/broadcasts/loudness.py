@@ -59,9 +59,19 @@ def limit(samples: Samples, rate: int, ceiling_db: float) -> Samples:
     return out
 
 
-def normalise(samples: Samples, rate: int, target: float = TARGET_LUFS, ceiling_db: float = CEILING_DBTP) -> Samples:
-    """`samples` brought to `target` LUFS with true peaks under `ceiling_db`; ValueError if silent."""
-    level = measure(samples, rate).integrated_lufs
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    samples: Samples
+    source_lufs: float
+    lufs: float
+
+
+def normalise(samples: Samples, rate: int, target: float = TARGET_LUFS, ceiling_db: float = CEILING_DBTP
+              ) -> Normalised:
+    """`samples` brought to `target` LUFS with true peaks under `ceiling_db`; ValueError if silent. Each
+    measurement is the costly part (pyloudnorm's gating: ~10 ms per second of audio), so the source's is
+    reused and a round is added only while the result is off by more than 0.2 LU."""
+    source = level = measure(samples, rate).integrated_lufs
     if not math.isfinite(level) or level < SILENT_LUFS:
         raise ValueError("silent")
     gain_db = 0.0
@@ -72,4 +82,4 @@ def normalise(samples: Samples, rate: int, target: float = TARGET_LUFS, ceiling_
         level = measure(out, rate).integrated_lufs
         if abs(level - target) < 0.2:
             break
-    return out
+    return Normalised(out, source, level)

@@ -21,7 +21,7 @@ import numpy as np
 from av.audio.resampler import AudioResampler
 
 from hub.broadcasts.errors import MediaError
-from hub.broadcasts.loudness import Samples, measure, normalise
+from hub.broadcasts.loudness import Samples, normalise
 
 __all__ = ["MediaError", "Prepared", "decode", "encode_mp3", "finish", "prepare"]
 
@@ -77,15 +77,14 @@ def prepare(data: bytes, *, max_bytes: int = MAX_BYTES, max_seconds: float = MAX
 
 def finish(samples: Samples, fmt: str, codec: str) -> Prepared:
     """Normalise and encode decoded mono samples at RATE (also the path of synthesised speech)."""
-    source = measure(samples, RATE).integrated_lufs
     try:
         loud = normalise(samples, RATE)
     except ValueError:
         raise MediaError(422, "silent", "Bản ghi không có tiếng (im lặng)",
                          "the recording is silent (no sound above -60 LUFS)") from None
-    mp3 = encode_mp3(loud)
+    mp3 = encode_mp3(loud.samples)
     return Prepared(mp3, hashlib.sha256(mp3).hexdigest(), round(samples.size / RATE, 3), fmt, codec,
-                    round(source, 2), round(measure(loud, RATE).integrated_lufs, 2))
+                    round(loud.source_lufs, 2), round(loud.lufs, 2))
 
 
 def decode(data: bytes, max_seconds: float = MAX_SECONDS) -> tuple[Samples, str, str]:
