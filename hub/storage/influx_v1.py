@@ -16,6 +16,7 @@ from hub.storage.base import Bucket, Point, StoreUnavailable
 from hub.storage.http_client import HttpClient, Response, basic_auth
 from hub.storage.line_protocol import chunks, encode_lines
 from hub.storage.names import check_field, check_window
+from hub.storage.schema import FIELD_SEQ, TAG_DEVICE
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
@@ -36,7 +37,7 @@ def mean_query(measurement: str, device: str, field: str, since_ms: int, until_m
     # fill(none): the interface leaves empty buckets out; InfluxDB would return them as null.
     return (
         f"SELECT mean({quote_ident(check_field(field))}) FROM {quote_ident(measurement)} "
-        f'WHERE "device" = {quote_string(device)} '
+        f"WHERE {quote_ident(TAG_DEVICE)} = {quote_string(device)} "
         f"AND time >= {int(since_ms)}ms AND time < {int(until_ms)}ms "
         f"GROUP BY time({int(every_ms)}ms) fill(none)"
     )
@@ -123,9 +124,9 @@ class InfluxV1Store:
         """Run one InfluxQL statement in the database; the rows of its first series (tests, tools)."""
         return _series_values(self._query(statement), f"{self.url}/query")
 
-    def count(self, measurement: str, device: str | None = None, field: str = "seq") -> int:
+    def count(self, measurement: str, device: str | None = None, field: str = FIELD_SEQ) -> int:
         """How many points of `measurement` carry `field` (for tests and benchmarks)."""
-        where = f' WHERE "device" = {quote_string(device)}' if device else ""
+        where = f" WHERE {quote_ident(TAG_DEVICE)} = {quote_string(device)}" if device else ""
         q = f"SELECT count({quote_ident(check_field(field))}) FROM {quote_ident(measurement)}{where}"
         self._ensure_database()
         rows = self.influxql(q)

@@ -21,6 +21,7 @@ from hub.storage.base import Bucket, Point, StoreUnavailable
 from hub.storage.http_client import redact
 from hub.storage.line_protocol import chunks, encode_lines
 from hub.storage.names import check_field, check_window
+from hub.storage.schema import TAG_DEVICE
 
 # What the client raises when the server refuses (InfluxDBError, incl. ApiException) or cannot be reached.
 _FAILURES = (InfluxDBError, urllib3.exceptions.HTTPError, OSError)
@@ -54,7 +55,7 @@ def mean_flux(
         f"from(bucket: {flux_string(bucket)})\n"
         f"  |> range(start: {flux_time(since_ms)}, stop: {flux_time(until_ms)})\n"
         f"  |> filter(fn: (r) => r._measurement == {flux_string(measurement)}"
-        f" and r.device == {flux_string(device)} and r._field == {flux_string(check_field(field))})\n"
+        f" and r.{TAG_DEVICE} == {flux_string(device)} and r._field == {flux_string(check_field(field))})\n"
         "  |> group()\n"
         f'  |> aggregateWindow(every: {int(every_ms)}ms, fn: mean, createEmpty: false, timeSrc: "_start")\n'
     )

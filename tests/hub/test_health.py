@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from hub.api.health import RECENT_FAILURE_MS, Link, assess
 from hub.ingest.pipeline import CommitHealth
 from hub.ingest.writer import Vitals
+from hub.runtime import Hub
 
 NOW = 1_795_000_000_000
 UP = Link(subscribed=True, linked=True)
@@ -64,3 +66,23 @@ def test_connected_behind_a_backlog_is_catching_up_not_down() -> None:
 def test_catching_up_with_a_failing_store_is_still_degraded() -> None:
     status, _ = verdict(link=Link(subscribed=False, linked=True), vitals=Vitals(store_ok=False, store_detail="x"))
     assert status == "degraded"
+
+
+# -- the route: cached values in, the verdict out, 503 only when degraded -----------------------------------
+
+
+def test_healthz_route_says_why_it_is_degraded(client: TestClient, hub: Hub) -> None:
+    ok = client.get("/healthz")
+    assert ok.status_code == 200 and ok.json()["status"] == "ok" and ok.json()["reasons"] == []
+    hub.ingest.commits.failures = 4
+    hub.ingest.commits.last_error = "OperationalError: database or disk is full"
+    hub.writer.vitals.disk_low, hub.writer.vitals.disk_free_bytes = True, 10 * 1024**2
+    bad = client.get("/healthz")
+    assert bad.status_code == 503
+    body = bad.json()
+    assert body["status"] == "degraded"
+    assert body["reasons"] == [
+        "outbox: commits failing (4 in a row): OperationalError: database or disk is full",
+        "disk: 10 MB free (low)",
+    ]
+    assert body["outbox"]["ok"] is False and body["disk"]["ok"] is False and body["broker"]["ok"] is True
