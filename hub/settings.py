@@ -83,6 +83,11 @@ class Settings(BaseModel):
         IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
     cameras_probe_workers: Annotated[int, Field(ge=1, le=64)] = 8
     cameras_residents_see_thumbnails: bool = False
+    # Loudspeaker bulletins: quiet hours (giờ yên tĩnh, local HH:MM; equal times: none) keep normal bulletins
+    # out of the night; the address speakers download media from (empty: this hub's own HTTP address).
+    broadcasts_quiet_start: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "22:00"
+    broadcasts_quiet_end: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "05:30"
+    broadcasts_media_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$", max_length=2000)] = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hub.broadcasts.mediastore import MediaStore
+from hub.broadcasts.plan import QuietHours
 from hub.broadcasts.service import BroadcastOptions, Broadcasts
 from hub.broadcasts.store import MIGRATIONS, BulletinTable, FaultTable, RunLog
 from hub.service import ServiceContext, ServiceSpec
@@ -18,10 +17,9 @@ def media_url(host: str, port: int) -> str:
 
 def build(ctx: ServiceContext) -> Broadcasts:
     s = ctx.settings
-    default = BroadcastOptions(media_base_url=media_url(s.http_host, s.http_port))
-    options = ctx.options_for("broadcasts", default)
-    if options.media_base_url == BroadcastOptions().media_base_url:
-        options = replace(options, media_base_url=default.media_base_url)
+    default = BroadcastOptions(media_base_url=s.broadcasts_media_url.rstrip("/") or media_url(s.http_host, s.http_port),
+                               quiet=QuietHours(s.broadcasts_quiet_start, s.broadcasts_quiet_end))
+    options = ctx.options_for("broadcasts", default)  # tests pass their own (a tick, a media URL, quiet hours)
     return Broadcasts(ctx.bus, ctx.registry, BulletinTable(ctx.state), RunLog(ctx.state), FaultTable(ctx.state),
                       MediaStore(s.data_dir / "media"), ctx.audit, ctx.events, ctx.clock, options)
 
