@@ -3,9 +3,12 @@
 One hub (memory bus, real SQLite files) under uvicorn on a free port, every device online with a state.
 Each route is timed over real HTTP with keep-alive, in rounds interleaved with the baseline (a route on
 the same app, behind the same auth, that returns a constant), so the ratio survives a noisy machine:
-  1. GET /api/devices       what the map and the devices page load
-  2. GET /api/home          the home screen's figures
-  3. the first screen's transferred bytes, counted by Chromium (login page, and home when logged in)
+  1. GET /api/home                       the home screen's figures
+  2. GET /api/devices                    a page (500 devices, full), what the devices page loads first
+  3. the same with If-None-Match         an unchanged list: 304
+  4. the same right after a device changed   the list re-encoded (each device's JSON is kept per change)
+  5. GET /api/devices?view=map&limit=…   the whole commune in the map's projection, one request
+  6. the first screen's transferred bytes, counted by Chromium (login page, and home when logged in)
 One line per figure.
 
     .venv/bin/python bench/api.py [--devices 10000] [--rounds 4]
@@ -41,7 +44,8 @@ from tests.hub.apphub import memory_hub
 from tests.hub.sites import load_site
 from tests.support.procs import free_port
 
-LIST_BUDGET_S = 40.0  # keeps the whole run under ~2 minutes however slow the device list is
+PAGE = "/api/devices"  # the default page: 500 devices in full
+MAP = "/api/devices?view=map&limit=20000"  # the whole commune in the map's projection
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -77,16 +81,20 @@ def bring_online(broker: MemoryBroker, hub: Hub) -> None:
         time.sleep(0.1)
 
 
-def timed(client: httpx.Client, path: str, n: int) -> tuple[list[float], int]:
-    """n sequential GETs; latencies in ms and the last body's size."""
+def timed(client: httpx.Client, path: str, n: int, headers: dict[str, str] | None = None,
+          status: int = 200, before: Callable[[], None] | None = None) -> tuple[list[float], int]:
+    """n sequential GETs (after `before()` each, untimed); latencies in ms and the last body's size on the wire."""
     out, size = [], 0
     for _ in range(n):
+        if before is not None:
+            before()
         started = time.perf_counter()
-        response = client.get(path)
-        response.raise_for_status()
-        size = len(response.content)
+        response = client.get(path, headers=headers)
+        size = len(response.read())
         out.append((time.perf_counter() - started) * 1000)
-    return out, size
+        if response.status_code != status:
+            raise RuntimeError(f"GET {path}: {response.status_code}, expected {status}")
+    return out, int(response.headers.get("content-length", size))
 
 
 def p(values: list[float], q: int) -> float:
@@ -126,6 +134,28 @@ def first_screen_bytes(url: str, phone: str) -> list[str]:
     return rows
 
 
+class Changer:
+    """Turns one light on or off through the hub's own ingest, and waits until the registry has it."""
+
+    def __init__(self, broker: MemoryBroker, hub: Hub) -> None:
+        self.hub = hub
+        self.device = broker.client()
+        self.device.start()
+        self.on = False
+
+    def change(self) -> None:
+        self.on = not self.on
+        d = self.hub.site.devices[0]
+        body = json.dumps({"ts": now_ms(), "seq": 2, "state": "ON" if self.on else "OFF", "brightness": 50}).encode()
+        version = self.hub.registry.version
+        self.device.publish(topic(self.hub.site.id, d.kind, d.id, "state"), body, retain=True)
+        deadline = time.monotonic() + 10
+        while self.hub.registry.version == version:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the change did not reach the registry")
+            time.sleep(0.001)
+
+
 def run(devices: int, rounds: int, report: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         broker = MemoryBroker()
@@ -142,25 +172,29 @@ def run(devices: int, rounds: int, report: Callable[[str], None]) -> None:
             bring_online(broker, hub)
             resident = user(hub, Role.RESIDENT)
             with httpx.Client(base_url=url, headers=bearer(hub, Role.RESIDENT), timeout=60) as client:
-                for path in ("/bench/constant", "/api/home"):
-                    timed(client, path, 3)  # warm up
-                # The device list may be slow at this size: take as many samples as fit the time budget.
-                first, _ = timed(client, "/api/devices", 1)
-                per_round = max(3, min(25, int(LIST_BUDGET_S * 1000 / rounds / first[0])))
+                for path in ("/bench/constant", "/api/home", PAGE, MAP):
+                    timed(client, path, 3)  # warm up (and fill the list caches)
+                changer = Changer(broker, hub)
                 base: list[float] = []
-                home: list[float] = []
-                listing: list[float] = []
-                for _ in range(rounds):  # interleaved, so drift hits all three alike
+                figures: dict[str, tuple[list[float], int]] = {}
+
+                def add(name: str, result: tuple[list[float], int]) -> None:
+                    samples, _ = figures.get(name, ([], 0))
+                    figures[name] = (samples + result[0], result[1])
+
+                for _ in range(rounds):  # interleaved, so drift hits every route alike
                     base += timed(client, "/bench/constant", 100)[0]
-                    home_ms, home_size = timed(client, "/api/home", 100)
-                    home += home_ms
-                    list_ms, list_size = timed(client, "/api/devices", per_round)
-                    listing += list_ms
-            report(f"API latency, {devices:,} devices, {rounds} interleaved rounds, sequential keep-alive requests")
-            for row in line(f"GET /api/devices ({devices:,}, n={len(listing)})", listing, base, list_size):
-                report(row)
-            for row in line(f"GET /api/home ({devices:,}, n={len(home)})", home, base, home_size):
-                report(row)
+                    add("GET /api/home", timed(client, "/api/home", 50))
+                    add(f"GET {PAGE} (a page)", timed(client, PAGE, 100))
+                    tag = client.get(PAGE).headers["etag"]
+                    add(f"GET {PAGE} unchanged: 304", timed(client, PAGE, 100, {"If-None-Match": tag}, 304))
+                    add(f"GET {PAGE} after 1 device changed", timed(client, PAGE, 10, before=changer.change))
+                    add(f"GET {MAP} (whole map)", timed(client, MAP, 10))
+            report(f"API latency, {devices:,} devices, {rounds} interleaved rounds, sequential keep-alive requests "
+                   "(gzip accepted)")
+            for name, (samples, size) in figures.items():
+                for row in line(f"{name} n={len(samples)}", samples, base, size):
+                    report(row)
             report(f"{'baseline GET /bench/constant p50':<40} {p(base, 50):>9.2f} ms")
             for row in first_screen_bytes(url, resident.phone):
                 report(row)

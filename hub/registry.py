@@ -30,6 +30,7 @@ class DeviceLive:
     state: dict[str, Any] = field(default_factory=dict)
     telemetry: dict[str, Any] = field(default_factory=dict)
     telemetry_ms: int | None = None
+    version: int = 0  # the registry's version when this device last changed (API caches key on it)
 
     def is_online(self, now_ms: int, stale_after_ms: int) -> bool:
         """Online means the device said so and has been heard from recently."""
@@ -42,6 +43,8 @@ class Registry:
         self.stale_after_ms = stale_after_ms
         self._devices = {d.id: _live(d) for d in site.devices}
         self._listeners: list[ChangeListener] = []
+        # Bumped on every change listeners hear of (not on a bare "still here"): the device list's cache key.
+        self.version = 0
         self.inventory: dict[str, InventoryEntry] = {d.id: InventoryEntry(d.kind, d.group) for d in site.devices}
 
     def add_listener(self, listener: ChangeListener) -> None:
@@ -61,6 +64,8 @@ class Registry:
         was_seen = device.last_seen_ms
         device.last_seen_ms = now_ms
         if changed or was_seen is None:
+            self.version += 1
+            device.version = self.version
             for listener in self._listeners:
                 listener(device)
 

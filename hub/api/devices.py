@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, NoReturn
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from devices.contract import Kind
 from devices.kinds import spec
 from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
+from hub.api.device_list import (
+    CursorError,
+    Fragments,
+    ListQuery,
+    Order,
+    Row,
+    StateFilter,
+    View,
+    full,
+    page,
+    select,
+    snapshot,
+)
+from hub.api.encoded import Encoded, EncodedCache, respond
 from hub.api.schemas import DevicePublic, TelemetryPoint, TelemetrySeries
+from hub.broadcasts.service import Broadcasts
 from hub.groups import group_members
+from hub.lights.service import Lights
 from hub.registry import DeviceLive
 from hub.runtime import Hub
 from hub.timeutil import auto_every_ms, now_ms, parse_duration_ms, to_ms
@@ -25,29 +44,57 @@ MAX_SPAN_MS = 400 * DAY_MS
 
 
 def public(hub: Hub, live: DeviceLive, now: int) -> DevicePublic:
-    return DevicePublic(
-        id=live.id, kind=live.kind, name=live.name, group=live.group, position=live.position,
-        cabinet=live.cabinet, online=live.is_online(now, hub.registry.stale_after_ms),
-        last_seen_ms=live.last_seen_ms, state=live.state, telemetry=live.telemetry,
-        telemetry_ms=live.telemetry_ms,
-    )
+    (row,) = snapshot([live], now, hub.registry.stale_after_ms, devices_in_fault(hub))
+    return DevicePublic.model_validate(full(row))
 
 
-@router.get("", response_model=list[DevicePublic])
+DEFAULT_LIMIT: Mapping[View, int] = {"full": 500, "map": 5000}
+MAX_LIMIT: Mapping[View, int] = {"full": 2000, "map": 20_000}
+SNAPSHOT_MS = 10_000  # `online` is judged at most this long ago in a cached list (offline after 3 min silence)
+MAX_FAULTS = 20_000
+
+
+@router.get("", response_model=list[DevicePublic], responses={200: {"description": (
+    "One page, in the order asked. Headers: `X-Total-Count` (devices matching the filters), `Link: <…>; "
+    "rel=\"next\"` while more follow, `ETag` (send it back in If-None-Match: 304 while unchanged). "
+    "`view=map`: id, kind, name, lat, lon, online, problem, state (the keys that colour a dot), last_seen_ms.")}})
 def list_devices(
+    request: Request,
     hub: HubDep,
     kind: Kind | None = None,
     group: Annotated[str | None, Query(max_length=32)] = None,
-) -> list[DevicePublic]:
+    state: Annotated[StateFilter | None, Query(description="online, offline, or problem (offline or in fault)")] = None,
+    order: Annotated[Order, Query(description="site: inventory order; problems: problems first")] = "site",
+    view: Annotated[View, Query(description="full, or map: a compact projection for drawing")] = "full",
+    cursor: Annotated[str | None, Query(max_length=64, description="from the previous page's Link")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=max(MAX_LIMIT.values()), description=(
+        "full: 500 by default, at most 2000; map: 5000 by default, at most 20000"))] = None,
+) -> Response:
     if group is not None and group not in hub.site.groups():
         raise HTTPException(404, f"group {group!r} is not in the site")
-    members = group_members(hub.site, group) if group else None
+    if limit is not None and limit > MAX_LIMIT[view]:
+        _invalid("limit", f"at most {MAX_LIMIT[view]} devices a page with view={view}")
+    size = limit or DEFAULT_LIMIT[view]
     now = now_ms()
-    return [
-        public(hub, live, now)
-        for live in hub.registry.all()
-        if (kind is None or live.kind == kind) and (members is None or live.id in members)
-    ]
+    instant = now - now % SNAPSHOT_MS
+    faulted = devices_in_fault(hub)
+    query = ListQuery(kind, group_members(hub.site, group) if group else None, state, order)
+    key = (id(hub), hub.registry.version, instant, faulted, kind, group, state, order, view, cursor, size)
+    lists = _lists(request)
+
+    def build() -> Encoded:
+        rows = lists.rows(hub, instant, faulted)
+        try:
+            found = page(select(rows, query), order, cursor, size)
+        except CursorError as exc:
+            _invalid("cursor", str(exc))
+        headers = {"X-Total-Count": str(found.total)}
+        if found.next_cursor is not None:
+            nxt = urlencode({**request.query_params, "cursor": found.next_cursor, "limit": size})
+            headers["Link"] = f'<{request.url.path}?{nxt}>; rel="next"'
+        return Encoded(lists.fragments.body(view, found.rows), headers)
+
+    return respond(request, lists.cache.get(key, build))
 
 
 @router.get("/{device}", response_model=DevicePublic)
@@ -78,6 +125,44 @@ async def telemetry(
     return TelemetrySeries(
         device=device, field=field, since_ms=since_ms, until_ms=until_ms, every_ms=every_ms, points=points
     )
+
+
+@dataclass
+class _Lists:
+    cache: EncodedCache = field(default_factory=EncodedCache)
+    fragments: Fragments = field(default_factory=Fragments)
+    _snapshot: tuple[Hashable, list[Row]] | None = None
+
+    def rows(self, hub: Hub, instant: int, faulted: frozenset[str]) -> list[Row]:
+        """One snapshot per registry version, instant and fault set, shared by every query and page."""
+        key = (id(hub), hub.registry.version, instant, faulted)
+        held = self._snapshot
+        if held is None or held[0] != key:
+            held = self._snapshot = (key, snapshot(hub.registry.all(), instant, hub.registry.stale_after_ms, faulted))
+        return held[1]
+
+
+def _lists(request: Request) -> _Lists:
+    """The app's encoded lists (one per app, so a test's app starts empty)."""
+    state = request.app.state
+    lists: _Lists | None = getattr(state, "device_lists", None)
+    if lists is None:
+        lists = state.device_lists = _Lists()
+    return lists
+
+
+def devices_in_fault(hub: Hub) -> frozenset[str]:
+    """Devices with an open fault: a light (or every light a power-cabinet loss took down), a speaker."""
+    found: set[str] = set()
+    lights = hub.services.get("lights")
+    if isinstance(lights, Lights):
+        for fault in lights.faults.page(open_only=True, limit=MAX_FAULTS):
+            found.add(fault.subject)
+            found.update(str(d) for d in fault.detail.get("lights", []))
+    broadcasts = hub.services.get("broadcasts")
+    if isinstance(broadcasts, Broadcasts):
+        found.update(f.subject for f in broadcasts.faults.page(open_only=True, limit=MAX_FAULTS))
+    return frozenset(found)
 
 
 def _live(hub: Hub, device: str) -> DeviceLive:

@@ -18,6 +18,7 @@ class DevicePublic(BaseModel):
     position: Position
     cabinet: str | None = None
     online: bool
+    problem: bool = False  # offline, an open fault, or the device reports trouble (camera, speaker)
     last_seen_ms: int | None
     state: dict[str, Any]
     telemetry: dict[str, Any]
@@ -54,3 +55,5 @@ class Health(BaseModel):
     outbox_depth: int  # points committed and not yet in the store
     devices_online: int
     devices_total: int
+    # Each service's worker (hub/router.py): not ok while it lost messages and has not resynced, or is dead.
+    services: dict[str, ComponentHealth] = {}  # noqa: RUF012 (pydantic copies defaults)

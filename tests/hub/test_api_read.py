@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from devices.contract import topic
+from hub.api.app import create_app
+from hub.api.device_list import CursorError, Page, decode_cursor, encode_cursor, page, snapshot
+from hub.api.devices import DEFAULT_LIMIT, MAX_LIMIT, SNAPSHOT_MS
 from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
+from hub.lights.faults.detect import FaultKind
+from hub.lights.faults.store import FaultTable
+from hub.registry import Registry
 from hub.runtime import Hub
 from hub.timeutil import now_ms
 from tests.auth.clients import bearer
+from tests.hub.apphub import memory_hub
 from tests.hub.sites import small_site
 
 SITE = small_site()
@@ -87,3 +98,180 @@ def test_json_lists_are_compressed_for_phones(client: TestClient) -> None:
     assert r.status_code == 200
     assert r.headers.get("content-encoding") == "gzip"
     assert r.json()["id"] == SITE.id
+
+
+# --- the device list of a commune: pages, filters, the map's projection, ETags ---------------------------
+
+@pytest.fixture
+def commune(tmp_path: Path, broker: MemoryBroker) -> Iterator[tuple[TestClient, Hub]]:
+    """30 lights, a speaker and a camera; den-1..den-10 online."""
+    hub = memory_hub(tmp_path / "commune", small_site(30, "commune"), broker)
+    with TestClient(create_app(lambda: hub)) as client:
+        client.headers.update(bearer(hub, Role.RESIDENT))
+        say(broker, hub, *[(f"den-{i}", "availability", b"online") for i in range(1, 11)])
+        yield client, hub
+
+
+def say(broker: MemoryBroker, hub: Hub, *messages: tuple[str, str, bytes]) -> None:
+    dev = broker.client()
+    dev.start()
+    for device, channel, payload in messages:
+        live = hub.registry.get(device)
+        assert live is not None
+        dev.publish(topic(hub.site.id, live.kind, device, channel), payload, retain=channel == "availability")
+    hub.ingest.process_pending()
+
+
+def light_state(on: bool) -> bytes:
+    return json.dumps({"ts": now_ms(), "seq": 1, "state": "ON" if on else "OFF", "brightness": 70}).encode()
+
+
+def pages(client: TestClient, url: str) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """Every page, following Link rel=next; and the X-Total-Count of each."""
+    found, totals = [], []
+    next_url: str | None = url
+    while next_url:
+        r = client.get(next_url)
+        assert r.status_code == 200, r.text
+        found.append(r.json())
+        totals.append(r.headers["X-Total-Count"])
+        link = re.fullmatch(r'<([^>]+)>; rel="next"', r.headers.get("Link", ""))
+        next_url = link.group(1) if link else None
+    return found, totals
+
+
+def test_the_list_pages_with_a_cursor_in_site_order(commune: tuple[TestClient, Hub]) -> None:
+    client, hub = commune
+    found, totals = pages(client, "/api/devices?limit=7")
+    assert [len(p) for p in found] == [7, 7, 7, 7, 4]
+    assert [d["id"] for p in found for d in p] == [d.id for d in hub.site.devices]  # each once, in order
+    assert set(totals) == {"32"}
+
+
+def test_default_and_maximum_page_sizes(commune: tuple[TestClient, Hub]) -> None:
+    client, _ = commune
+    assert DEFAULT_LIMIT == {"full": 500, "map": 5000} and MAX_LIMIT == {"full": 2000, "map": 20_000}
+    r = client.get("/api/devices", params={"limit": 2001})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert client.get("/api/devices", params={"limit": 2001, "view": "map"}).status_code == 200
+    assert client.get("/api/devices", params={"limit": 20_001, "view": "map"}).status_code == 422
+    assert client.get("/api/devices", params={"limit": 0}).status_code == 422
+
+
+def test_a_small_default_page_and_its_link(commune: tuple[TestClient, Hub], monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _ = commune
+    monkeypatch.setitem(DEFAULT_LIMIT, "full", 10)
+    r = client.get("/api/devices", params={"kind": "light"})
+    assert len(r.json()) == 10 and r.headers["X-Total-Count"] == "30"
+    assert r.headers["Link"].startswith("</api/devices?") and "kind=light" in r.headers["Link"]
+
+
+def test_filters_by_state_kind_and_group(commune: tuple[TestClient, Hub]) -> None:
+    client, _ = commune
+
+    def ids(**q: str) -> list[str]:
+        return [d["id"] for d in client.get("/api/devices", params=q).json()]
+
+    assert ids(state="online") == [f"den-{i}" for i in range(1, 11)]
+    assert len(ids(state="offline")) == 22 and "loa-1" in ids(state="offline")
+    assert ids(state="online", group="ngo-1") == [f"den-{i}" for i in range(1, 11, 2)]
+    assert ids(kind="camera") == ["cam-1"]
+    assert ids(kind="camera", state="online") == []
+
+
+def test_problems_first_puts_faults_and_offline_devices_ahead(commune: tuple[TestClient, Hub]) -> None:
+    client, hub = commune
+    FaultTable(hub.state).open(FaultKind.LAMP_FAILURE, "den-4", now_ms(), {})
+    listed = client.get("/api/devices", params={"order": "problems", "limit": 2000}).json()
+    problems = [d["id"] for d in listed if d["problem"]]
+    assert [d["id"] for d in listed[:len(problems)]] == problems  # problems first, then the rest
+    assert "den-4" in problems and "den-3" not in problems  # an online light in fault; an online one without
+    assert problems.index("den-4") < problems.index("den-11")  # site order within each part
+    assert [d["id"] for d in client.get("/api/devices", params={"state": "problem", "kind": "light"}).json()][:2] == [
+        "den-4", "den-11"]
+    # pages in that order, each device once
+    found, _ = pages(client, "/api/devices?order=problems&limit=5")
+    assert [d["id"] for p in found for d in p] == [d["id"] for d in listed]
+
+
+def test_a_cursor_from_elsewhere_is_a_422_naming_it(commune: tuple[TestClient, Hub]) -> None:
+    client, _ = commune
+    first = client.get("/api/devices", params={"limit": 3})
+    cursor = re.search(r"cursor=([^&>]+)", first.headers["Link"])
+    assert cursor is not None
+    for params in ({"cursor": "site.x"}, {"cursor": "nonsense"}, {"cursor": "site.1.2"},
+                   {"cursor": cursor.group(1), "order": "problems"}):
+        r = client.get("/api/devices", params=params)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "cursor"], params
+
+
+def test_the_map_view_is_compact(commune: tuple[TestClient, Hub], broker: MemoryBroker) -> None:
+    client, hub = commune
+    say(broker, hub, ("den-1", "state", light_state(True)))
+    full = client.get("/api/devices", params={"limit": 1}).json()[0]
+    compact = client.get("/api/devices", params={"view": "map", "limit": 1}).json()[0]
+    assert set(compact) == {"id", "kind", "name", "lat", "lon", "online", "problem", "state", "last_seen_ms"}
+    assert compact["state"] == {"state": "ON", "brightness": 70} and compact["lat"] == full["position"]["lat"]
+    whole = client.get("/api/devices", params={"limit": 2000}, headers={"Accept-Encoding": "identity"})
+    small = client.get("/api/devices", params={"view": "map"}, headers={"Accept-Encoding": "identity"})
+    assert len(small.content) < len(whole.content) * 0.8
+
+
+def test_an_unchanged_list_costs_a_304(commune: tuple[TestClient, Hub], broker: MemoryBroker) -> None:
+    client, hub = commune
+    first = client.get("/api/devices")
+    tag = first.headers["ETag"]
+    again = client.get("/api/devices", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == tag
+    assert client.get("/api/devices", params={"view": "map"}, headers={"If-None-Match": tag}).status_code == 200
+    say(broker, hub, ("den-2", "state", light_state(True)))  # a change: a new body and tag
+    changed = client.get("/api/devices", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert next(d for d in changed.json() if d["id"] == "den-2")["state"]["state"] == "ON"
+    FaultTable(hub.state).open(FaultKind.LAMP_FAILURE, "den-3", now_ms(), {})  # a fault changes `problem`
+    faulted = client.get("/api/devices", headers={"If-None-Match": changed.headers["ETag"]})
+    assert faulted.status_code == 200 and next(d for d in faulted.json() if d["id"] == "den-3")["problem"]
+
+
+def test_a_device_going_silent_turns_offline_without_a_message(
+    commune: tuple[TestClient, Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, hub = commune
+    assert client.get("/api/devices", params={"state": "online"}).headers["X-Total-Count"] == "10"
+    later = now_ms() + hub.registry.stale_after_ms + 2 * SNAPSHOT_MS
+    monkeypatch.setattr("hub.api.devices.now_ms", lambda: later)
+    assert client.get("/api/devices", params={"state": "online"}).headers["X-Total-Count"] == "0"
+
+
+def test_the_list_is_gzipped_once_at_a_moderate_level(commune: tuple[TestClient, Hub]) -> None:
+    client, _ = commune
+    plain = client.get("/api/devices", headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/api/devices", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers and zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content  # httpx decoded it
+    assert zipped.headers["ETag"] == plain.headers["ETag"] and zipped.headers["Vary"] == "Accept-Encoding"
+
+
+def test_the_registry_version_moves_on_changes_only(commune: tuple[TestClient, Hub], broker: MemoryBroker) -> None:
+    _, hub = commune
+    before = hub.registry.version
+    say(broker, hub, ("den-1", "availability", b"online"))  # already online: no change
+    assert hub.registry.version == before
+    say(broker, hub, ("den-1", "state", light_state(True)))
+    live = hub.registry.get("den-1")
+    assert hub.registry.version == before + 1 and live is not None and live.version == hub.registry.version
+
+
+def test_keyset_pages_end_exactly_and_survive_a_removed_row() -> None:
+    registry = Registry(small_site(8))  # 10 devices, none online
+    rows = snapshot(registry.all(), now_ms(), 1000, frozenset())
+    first = page(rows, "site", None, 5)
+    assert [r.place for r in first.rows] == [0, 1, 2, 3, 4] and first.next_cursor == "site.4"
+    last = page(rows, "site", first.next_cursor, 5)
+    assert [r.place for r in last.rows] == [5, 6, 7, 8, 9] and last.next_cursor is None  # no empty page after
+    fewer = [r for r in rows if r.place != 5]  # a row in front of the cursor left: nothing skipped, nothing twice
+    assert [r.place for r in page(fewer, "site", "site.4", 5).rows] == [6, 7, 8, 9]
+    assert page(rows, "site", "site.99", 5) == Page([], 10, None)
+    with pytest.raises(CursorError, match="order='site'"):
+        decode_cursor("problems", "site.4")
+    assert decode_cursor("problems", encode_cursor("problems", (0, 7))) == (0, 7)

@@ -20,7 +20,7 @@ function csrf() {
   return found ? decodeURIComponent(found.slice('hamlet_csrf='.length)) : '';
 }
 
-export async function api(method, path, body) {
+async function send(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -33,7 +33,22 @@ export async function api(method, path, body) {
     if (response.status === 401 && path !== '/api/session') onUnauthorized();
     throw new ApiError(response.status, data, Number(response.headers.get('Retry-After')) || null);
   }
-  return data;
+  return { data, response };
+}
+
+export async function api(method, path, body) {
+  return (await send(method, path, body)).data;
+}
+
+/** Every page of a paged list (GET /api/devices), following its `Link: <…>; rel="next"` header. */
+export async function getAll(path) {
+  const items = [];
+  for (let next = path; next;) {
+    const { data, response } = await send('GET', next);
+    items.push(...data);
+    next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('Link') ?? '')?.[1];
+  }
+  return items;
 }
 
 export const get = (path) => api('GET', path);

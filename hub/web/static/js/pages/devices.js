@@ -2,7 +2,7 @@
 // device with its status, when it was last seen, and a 24-hour sparkline of one telemetry field, fetched
 // only when its row scrolls into view (a weak signal should not pay for rows nobody looks at).
 
-import { get } from '../api.js';
+import { get, getAll } from '../api.js';
 import { formatTime, h, s } from '../dom.js';
 import { t, tOr } from '../i18n.js';
 import { applyChange, condition, statusText } from '../status.js';
@@ -107,7 +107,7 @@ export function mount() {
   }
 
   async function load() {
-    const [list, dl] = await Promise.all([get('/api/devices'), get('/api/dead-letters?limit=20')]);
+    const [list, dl] = await Promise.all([getAll('/api/devices'), get('/api/dead-letters?limit=20')]);
     devices = list;
     letters = dl;
     render();

@@ -7,7 +7,7 @@
 // plain words; the head and the technician also get a simple editor (up to 3 steps, a few days choices) and
 // a big "Xoá" per rule.
 
-import { ApiError, del, get, post } from '../api.js';
+import { ApiError, del, get, getAll, post } from '../api.js';
 import { formatTime, h } from '../dom.js';
 import { lang, t } from '../i18n.js';
 import { applyChange, condition } from '../status.js';
@@ -447,7 +447,7 @@ export function mount(ctx) {
   // --- data ---------------------------------------------------------------------------------------------
   async function load() {
     const [site, list, presetList, previewList, report, faultList, ruleList] = await Promise.all([
-      get('/api/site'), get('/api/devices'), get('/api/lights/schedules/presets'),
+      get('/api/site'), getAll('/api/devices?kind=light'), get('/api/lights/schedules/presets'),
       get('/api/lights/schedules/preview?days=7'), get('/api/lights/energy?by=road&period=month'),
       control ? get('/api/lights/faults?open=true') : Promise.resolve([]), get('/api/lights/schedules'),
     ]);

@@ -1,8 +1,8 @@
 // Bản đồ: the hamlet drawn from the site inventory (GET /api/site): roads and alleys as lines, every
-// device as a dot coloured by state (GET /api/devices, then live changes). Lights are circles, speakers
+// device as a dot coloured by state (GET /api/devices?view=map, then live changes). Lights are circles, speakers
 // squares, cameras triangles. Tap a dot for its name and status.
 
-import { get } from '../api.js';
+import { get, getAll } from '../api.js';
 import { formatTime, h, s } from '../dom.js';
 import { t } from '../i18n.js';
 import { applyChange, condition, statusText } from '../status.js';
@@ -50,7 +50,7 @@ export function mount() {
   }
 
   async function load() {
-    const [site, list] = await Promise.all([get('/api/site'), get('/api/devices')]);
+    const [site, list] = await Promise.all([get('/api/site'), getAll('/api/devices?view=map')]);
     const drawn = draw(site, list, devices, select);
     reach = drawn.reach;
     figure.replaceChildren(drawn.svg);
@@ -74,7 +74,7 @@ export function mount() {
 
 function draw(site, list, devices, select) {
   const points = [site.position, ...site.roads.flatMap((r) => r.path), ...site.alleys.flatMap((a) => a.path),
-    ...list.map((d) => d.position)];
+    ...list.map(where)];
   const cos = Math.cos((site.position.lat * Math.PI) / 180);
   const project = (p) => [(p.lon - site.position.lon) * cos * M_PER_DEG, (site.position.lat - p.lat) * M_PER_DEG];
   const xy = points.map(project);
@@ -92,7 +92,7 @@ function draw(site, list, devices, select) {
     ...site.alleys.map((a) => line(a.path, 'alley')));
   const layer = s('g', {});
   for (const device of list) {
-    const [x, y] = project(device.position);
+    const [x, y] = project(where(device));
     const node = s('g', {
       class: `dev ${device.kind}`, 'data-id': device.id, 'data-kind': device.kind, 'data-state': condition(device),
       transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`, tabindex: 0, role: 'button', 'data-ui': 'dot',
@@ -105,6 +105,11 @@ function draw(site, list, devices, select) {
   }
   svg.append(layer);
   return { svg, reach: 12 * px };
+}
+
+/** The map's compact projection carries a device's place as lat and lon. */
+function where(device) {
+  return { lat: device.lat, lon: device.lon };
 }
 
 function shape(kind, r) {
