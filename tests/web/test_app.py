@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Everything a resident may reach, and the pages of other roles they might type into the address bar.
-RESIDENT_PAGES = ["home", "cameras", "map", "lights"]
+RESIDENT_PAGES = ["home", "cameras", "broadcasts", "map", "lights"]
 NEWCOMER = "Phạm Thị Lan"
 FIRST_SCREEN_BUDGET = 150_000  # bytes on the wire, for a phone on a weak 4G signal
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

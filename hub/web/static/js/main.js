@@ -11,6 +11,7 @@ const PAGES = {
   map: { nav: 'nav_map', module: './pages/map.js' },
   lights: { nav: 'nav_lights', module: './pages/lights.js' }, // residents see status only
   cameras: { nav: 'nav_cameras', module: './pages/cameras.js' },
+  broadcasts: { nav: 'nav_broadcasts', module: './pages/broadcasts.js' }, // residents: schedule, listen again
   devices: { nav: 'nav_devices', module: './pages/devices.js', roles: ['technician'] },
   residents: { nav: 'nav_residents', module: './pages/residents.js', roles: ['head'] },
   audit: { nav: 'nav_audit', module: './pages/audit.js', roles: ['head', 'technician'] },
@@ -19,9 +20,9 @@ const PAGES = {
 };
 // Residents come for the cameras first; the head and the technician for their own pages.
 const NAV = {
-  resident: ['home', 'cameras', 'map', 'lights'],
-  technician: ['home', 'map', 'lights', 'cameras', 'devices', 'audit'],
-  head: ['home', 'map', 'lights', 'cameras', 'residents', 'audit'],
+  resident: ['home', 'cameras', 'broadcasts', 'map', 'lights'],
+  technician: ['home', 'map', 'lights', 'broadcasts', 'cameras', 'devices', 'audit'],
+  head: ['home', 'broadcasts', 'map', 'lights', 'cameras', 'residents', 'audit'],
 };
 // Who may change anything. The hub enforces this on every route; the app only hides what would be refused.
 const CONTROL_ROLES = ['head', 'technician'];

@@ -16,7 +16,7 @@ const TILES = {
   lights: { label: 'lights_on', value: (s) => t('of', { a: s.lights_on, b: s.lights_total }) },
   faults: { label: 'faults', value: (s) => (s.faults == null ? '—' : String(s.faults)), bad: (s) => s.faults > 0 },
   offline: { label: 'devices_offline', value: (s) => String(s.devices_offline), bad: (s) => s.devices_offline > 0 },
-  bulletin: { label: 'next_bulletin', value: (s) => s.next_bulletin ?? t('not_yet'), small: true },
+  bulletin: { label: 'next_bulletin', value: (s) => s.next_bulletin ?? t('not_yet'), small: true, href: '#/broadcasts' },
   cameras: {
     label: 'cameras_ok', value: (s) => t('of', { a: s.cameras_ok, b: s.cameras_total }),
     bad: (s) => s.cameras_ok < s.cameras_total, href: '#/cameras',
