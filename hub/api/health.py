@@ -21,6 +21,7 @@ from hub.api.schemas import ComponentHealth, Health
 from hub.ingest.pipeline import CommitHealth
 from hub.ingest.writer import Vitals
 from hub.registry import Registry
+from hub.router import WorkerStatus
 from hub.timeutil import now_ms
 
 router = APIRouter(tags=["health"])
@@ -66,6 +67,22 @@ def assess(link: Link, commits: CommitHealth, vitals: Vitals, backlog: int, dept
     return status, reasons, parts
 
 
+def assess_services(workers: list[WorkerStatus]) -> tuple[dict[str, ComponentHealth], list[str], list[str]]:
+    """(parts, why degraded, why catching up): a dead worker is an outage; a service that lost messages on a
+    full queue resyncs by itself from the registry, so until then it is catching up, not down."""
+    parts: dict[str, ComponentHealth] = {}
+    down: list[str] = []
+    behind: list[str] = []
+    for w in workers:
+        detail = f"{w.depth} queued, {w.handled} handled, {w.dropped} dropped, {w.errors} errors"
+        if not w.alive:
+            down.append(f"service {w.name}: its worker stopped ({detail})")
+        elif w.behind:
+            behind.append(f"service {w.name}: resyncing after messages were dropped ({detail})")
+        parts[w.name] = ComponentHealth(ok=w.ok, detail=detail)
+    return parts, down, behind
+
+
 _counts: dict[int, tuple[float, int, int]] = {}
 
 
@@ -91,9 +108,15 @@ async def healthz(hub: HubDep) -> JSONResponse:
     backlog, depth = hub.ingest.backlog, hub.outbox.depth()
     status, reasons, parts = assess(link, hub.ingest.commits, hub.writer.vitals, backlog, depth,
                                     hub.store.name, now)
+    services, down, behind = assess_services(hub.router.status())
+    if down:
+        status = "degraded"
+    elif behind and status == "ok":
+        status = "catching_up"
+    reasons += down + behind
     online, total = device_counts(hub.registry, now)
     body = Health(status=status, reasons=reasons, backlog=backlog, outbox_depth=depth, devices_online=online,
-                  devices_total=total, **parts)
+                  devices_total=total, services=services, **parts)
     return JSONResponse(body.model_dump(), status_code=503 if status == "degraded" else 200)
 
 

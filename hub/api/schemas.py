@@ -56,4 +56,4 @@ class Health(BaseModel):
     devices_online: int
     devices_total: int
     # Each service's worker (hub/router.py): not ok while it lost messages and has not resynced, or is dead.
-    services: dict[str, ComponentHealth] = {}  # noqa: RUF012 (pydantic copies defaults)
+    services: dict[str, ComponentHealth] = {}

@@ -17,9 +17,11 @@ from starlette.requests import Request
 from devices.contract import Channel, Kind, topic
 from hub.api.app import SERVICE_ROUTERS
 from hub.api.deps import service_dep
+from hub.api.health import assess_services
 from hub.bus.memory import MemoryBroker, MemoryBus
 from hub.lights.service import Lights
 from hub.lights.spec import LightsOptions
+from hub.router import WorkerStatus
 from hub.runtime import SERVICES
 from hub.service import Batch, Route, ServiceBase, ServiceContext, ServiceSpec
 from hub.statedb import Migration
@@ -124,11 +126,15 @@ def test_a_raising_and_a_blocked_service_cost_no_commit_no_ack_and_no_other_serv
         metrics = hub.metrics.render()
         assert f'hamlet_service_dropped_total{{service="blocked"}} {status["blocked"].dropped}' in metrics
         assert status["lights"].handled == total and status["lights"].errors == 0
+        parts, down, behind = assess_services(hub.router.status())  # what /healthz shows
+        assert down == [] and [line.split(":")[0] for line in behind] == ["service blocked"]
+        assert not parts["blocked"].ok and parts["broken"].ok and "1 errors" not in parts["watcher"].detail
 
         blocked.release.set()
         eventually(lambda: blocked.resyncs == 1, 10, "the blocked service's resync")
         after = {s.name: s for s in hub.router.status()}["blocked"]
         assert len(blocked.seqs) + after.dropped == total and not after.behind
+        assert assess_services(hub.router.status())[2] == []  # caught up: /healthz is ok again
     finally:
         blocked.release.set()
         hub.stop()
@@ -187,3 +193,10 @@ def test_a_route_gets_its_service_alone_or_a_503(app_with: FastAPI) -> None:
     with pytest.raises(Exception, match="cameras service is not running") as raised:
         service_dep("cameras", Lights)(request)
     assert getattr(raised.value, "status_code", None) == 503
+
+
+def test_a_dead_worker_degrades_health() -> None:
+    dead = WorkerStatus("lights", 0, 10, 0, 0, 0, False, False)
+    parts, down, behind = assess_services([dead])
+    assert down == ["service lights: its worker stopped (0 queued, 10 handled, 0 dropped, 0 errors)"]
+    assert behind == [] and not parts["lights"].ok
