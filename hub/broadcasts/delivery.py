@@ -58,8 +58,10 @@ def play_now(o: Occurrence, media_base_url: str, now_ms: int) -> SpeakerSet:
                       entry=entry(o, url))
 
 
-def stop(occurrence_id: str, now_ms: int) -> SpeakerSet:
-    return SpeakerSet(command_id=f"stop-{occurrence_id}"[:64], ts=now_ms, action="stop", occurrence_id=occurrence_id)
+def stop(occurrence_id: str, now_ms: int, until_ms: int) -> SpeakerSet:
+    """Stop an occurrence playing or waiting; pointless (and so expired) once its window and length are over."""
+    return SpeakerSet(command_id=f"stop-{occurrence_id}"[:64], ts=now_ms, expires_at=until_ms, action="stop",
+                      occurrence_id=occurrence_id)
 
 
 def planned_runs(occurrences: Iterable[tuple[Occurrence, str]], now_ms: int) -> list[Run]:

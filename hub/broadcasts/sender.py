@@ -1,19 +1,26 @@
 """What the hub sends speakers: each one's retained plan (published only when it changed: the version is a
-checksum of the entries) and the `set` commands for what must happen at once, each kept until every target
-speaker has been online to receive it or the command's window has passed (QoS 1; speakers de-duplicate on the
-command id, and never play an occurrence twice)."""
+checksum of the entries) and the `set` commands for what must happen at once. Each set follows the shared
+command lifecycle per speaker (hub/commands: queued -> sent -> delivered on PUBACK -> confirmed by the ack,
+failed when refused, expired when the speaker stayed offline past the command's window); speakers offline
+get it when they return (QoS 1; speakers de-duplicate on the command id and never play an occurrence twice)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from devices.contract import Channel, Kind, topic
 from devices.speaker import SpeakerSet
 from hub.broadcasts.delivery import speaker_config
 from hub.broadcasts.plan import Occurrence, programme
-from hub.bus.base import Bus
+from hub.bus.base import Bus, Delivery
+from hub.commands.lifecycle import SETTLED, Event, Status
+from hub.commands.model import Progress, move
 from hub.registry import Registry
+
+log = logging.getLogger(__name__)
 
 
 class Sender:
@@ -22,7 +29,7 @@ class Sender:
         self._site = registry.site.id
         self._lock = threading.Lock()
         self._pushed: dict[str, int] = {}  # speaker -> config version last published
-        self._sets: dict[str, tuple[SpeakerSet, set[str]]] = {}  # command id -> (set, speakers still to reach)
+        self._sets: dict[str, tuple[SpeakerSet, dict[str, Progress]]] = {}  # command id -> (set, per speaker)
 
     def push(self, plans: Mapping[str, list[Occurrence]], speakers: Iterable[str]
              ) -> tuple[int, list[tuple[str, str, int]]]:
@@ -45,22 +52,49 @@ class Sender:
 
     def send(self, command: SpeakerSet, speakers: Iterable[str], now_ms: int) -> None:
         with self._lock:
-            self._sets[command.command_id] = (command, set(speakers))
+            self._sets[command.command_id] = (command, {s: Progress(s, s, updated_ms=now_ms) for s in speakers})
         self.resend(now_ms)
 
-    def resend(self, now_ms: int) -> None:
-        """Each pending set to the target speakers online now; the rest wait for them."""
-        out: list[tuple[SpeakerSet, str]] = []
+    def progress(self, command_id: str) -> dict[str, Status]:
         with self._lock:
-            for command_id, (command, waiting) in list(self._sets.items()):
-                if (command.expires_at is not None and now_ms > command.expires_at) or not waiting:
+            found = self._sets.get(command_id)
+            return {s: p.status for s, p in found[1].items()} if found else {}
+
+    def acked(self, speaker: str, command_id: str, ok: bool, error: str | None, now_ms: int) -> None:
+        with self._lock:
+            found = self._sets.get(command_id)
+            progress = found[1].get(speaker) if found else None
+            if progress is not None:
+                move(progress, Event.CONFIRM if ok else Event.REFUSE, now_ms, error)
+        if not ok:
+            log.info("speaker %s refused %s: %s", speaker, command_id, error)
+
+    def resend(self, now_ms: int) -> None:
+        """Each queued set to its speakers online now; expired past its window; forgotten once settled."""
+        out: list[tuple[SpeakerSet, Progress]] = []
+        with self._lock:
+            for command_id, (command, speakers) in list(self._sets.items()):
+                late = command.expires_at is not None and now_ms > command.expires_at
+                for speaker, p in speakers.items():
+                    if p.status != Status.QUEUED:
+                        continue
+                    if late:
+                        move(p, Event.EXPIRE, now_ms)
+                    elif self._online(speaker, now_ms):
+                        move(p, Event.SEND, now_ms)
+                        out.append((command, p))
+                if all(p.status in SETTLED for p in speakers.values()) or (
+                        late and all(p.status != Status.QUEUED for p in speakers.values())):
                     del self._sets[command_id]
-                    continue
-                for speaker in sorted(waiting):
-                    live = self._registry.get(speaker)
-                    if live is not None and live.is_online(now_ms, self._registry.stale_after_ms):
-                        out.append((command, speaker))
-                        waiting.discard(speaker)
-        for command, speaker in out:
-            self._bus.publish(topic(self._site, Kind.SPEAKER, speaker, Channel.SET),
-                              command.model_dump_json(exclude_none=True).encode(), qos=1)
+        for command, p in out:
+            delivery = self._bus.publish(topic(self._site, Kind.SPEAKER, p.device, Channel.SET),
+                                         command.model_dump_json(exclude_none=True).encode(), qos=1)
+            delivery.add_done_callback(partial(self._puback, p))
+
+    def _puback(self, p: Progress, _delivery: Delivery) -> None:
+        with self._lock:
+            move(p, Event.PUBACK, p.updated_ms)
+
+    def _online(self, speaker: str, now_ms: int) -> bool:
+        live = self._registry.get(speaker)
+        return live is not None and live.is_online(now_ms, self._registry.stale_after_ms)

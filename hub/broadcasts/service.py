@@ -295,12 +295,11 @@ class Broadcasts:
         keep = {o.id for o in expand([new], now - PAST_MS, now + NOW_MS, self.tz)}
         for o in expand([old], now - PAST_MS, now + NOW_MS, self.tz):
             if o.id not in keep and now <= o.end_ms:
-                self.sender.send(stop(o.id, now),
+                self.sender.send(stop(o.id, now, max(o.until_ms, o.end_ms)),
                                  self.targets_of(old.id) or resolve_targets(self.site, old.targets, strict=False), now)
 
     def _on_ack(self, speaker: str, ack: SpeakerAck) -> None:
-        if not ack.ok:
-            log.info("speaker %s refused %s: %s", speaker, ack.command_id, ack.error)
+        self.sender.acked(speaker, ack.command_id, ack.ok, ack.error, self._clock())
 
     def _on_event(self, speaker: str, event: SpeakerEvent, now: int) -> None:
         if event.event in ("fault", "restored"):

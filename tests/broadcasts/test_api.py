@@ -285,3 +285,25 @@ def test_a_speaker_gone_offline_is_a_fault(tmp_path: Path) -> None:
         eventually(offline_open, what="the offline fault")
         r.online("loa-2")
         eventually(lambda: not offline_open(), what="closed again")
+
+
+def test_a_set_follows_the_shared_command_lifecycle_per_speaker(r: Rig) -> None:
+    r.online("loa-1", "loa-2")  # loa-3 and loa-4 are not there yet
+    eventually(lambda: all(r.hub.registry.get(s).online for s in ("loa-1", "loa-2")), what="two online")  # type: ignore[union-attr]
+    m = medium(r)
+    r.client.post("/api/broadcasts", json={"title": "Khẩn", "sha256": m["sha256"], "priority": "emergency",
+                                           "once_at": datetime.now().astimezone().isoformat()}, headers=r.head())
+    eventually(lambda: bool(r.on("loa-1", Channel.SET)), what="the set")
+    command_id = r.on("loa-1", Channel.SET)[0]["command_id"]
+    progress = r.service.sender.progress
+    assert progress(command_id)["loa-3"] == "queued"
+    for speaker, ok in (("loa-1", True), ("loa-2", False)):
+        r.seq += 1
+        ack = {"ts": now_ms(), "seq": r.seq, "command_id": command_id, "ok": ok,
+               **({} if ok else {"error": "amp_fault"})}
+        r.device.publish(topic(r.hub.site.id, Kind.SPEAKER, speaker, Channel.ACK), json.dumps(ack).encode())
+    eventually(lambda: (progress(command_id)["loa-1"], progress(command_id)["loa-2"]) == ("confirmed", "failed"),
+               what="confirmed and refused")
+    r.online("loa-3")  # back within the window: it gets the same command, same id
+    eventually(lambda: progress(command_id)["loa-3"] in ("sent", "delivered"), what="sent on return")
+    assert r.on("loa-3", Channel.SET)[0]["command_id"] == command_id
