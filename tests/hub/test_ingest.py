@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import tracemalloc
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from hub.registry import Registry
 from hub.storage.base import Bucket, Point, StoreUnavailable
 from hub.storage.sqlite_store import SQLiteStore
 from tests.hub.sites import small_site
+from tests.support.waiting import eventually
 
 NOW = 1_795_000_000_000
 SITE = small_site()
@@ -453,3 +455,50 @@ def test_a_raising_registry_listener_or_observer_loses_nothing(rig: Rig) -> None
     assert rig.ingest.process_pending() == 5
     assert len(rig.hub_bus.acked) == 5 and rig.outbox.depth() == 5
     assert seen == [0, 1, 2, 3, 4]
+
+
+# -- prompt and bulk acknowledgements -----------------------------------------------------------------------
+
+
+class BulkBus(MemoryBus):
+    """A bus that acknowledges in bulk, like MqttBus.ack_many."""
+
+    def __init__(self, broker: MemoryBroker) -> None:
+        super().__init__(broker)
+        self.bulk_calls: list[int] = []
+
+    def ack_many(self, messages: Sequence[Message]) -> None:
+        self.bulk_calls.append(len(messages))
+        self.acked.extend(messages)
+
+
+def test_a_batch_is_acknowledged_in_one_bulk_call_when_the_bus_can(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, BulkBus)
+    try:
+        for seq in range(40):
+            rig.send("den-1", "telemetry", tele(seq))
+        assert rig.ingest.process_pending() == 40
+        assert isinstance(rig.hub_bus, BulkBus) and rig.hub_bus.bulk_calls == [40]
+        assert len(rig.hub_bus.acked) == 40
+    finally:
+        rig.close()
+
+
+def test_a_message_into_an_empty_queue_does_not_wait_for_the_flush_timer(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    bus, device = broker.client(), broker.client()
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    # A flush timer of ten seconds: only the prompt wake-up can commit the message before it fires.
+    ingest = Ingest(bus, outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id, flush_ms=10_000),
+                    clock=lambda: NOW)
+    ingest.start()
+    bus.start()
+    device.start()
+    try:
+        time.sleep(0.1)  # the committer is asleep on its timer now
+        device.publish(topic(SITE.id, "light", "den-1", "ack"),
+                       json.dumps({"ts": NOW, "seq": 1, "command_id": "c1", "ok": True}).encode())
+        eventually(lambda: len(bus.acked) == 1, timeout=5, what="the ack committed and acknowledged")
+    finally:
+        ingest.stop()
+        outbox.close()
