@@ -155,6 +155,7 @@ class Router:
                 table.setdefault(route, []).append(worker)
         self._table = {route: tuple(workers) for route, workers in table.items()}
         self.route_s = 0.0  # time spent sorting batches on the committer thread (one writer: no lock)
+        self.messages = 0  # committed messages offered to the router (whether or not a service wanted them)
 
     def routes(self) -> dict[Route, tuple[str, ...]]:
         return {route: tuple(w.service.name for w in workers) for route, workers in self._table.items()}
@@ -175,6 +176,7 @@ class Router:
         for worker, chunk in chunks.items():
             worker.offer(chunk)
         self.route_s += time.perf_counter() - began
+        self.messages += len(accepted)
 
     def start(self) -> None:
         for worker in self.workers:
@@ -183,6 +185,16 @@ class Router:
     def stop(self) -> None:
         for worker in reversed(self.workers):
             worker.stop()
+        if any(w.handled for w in self.status()):
+            log.info(self.summary())
+
+    def summary(self) -> str:
+        """One line for the log at stop (bench/ingest.py reads it): µs per message routed and per service."""
+        rows = self.status()
+        each = ", ".join(f"{w.name} {w.busy_s * 1e6 / max(w.handled, 1):.1f} µs/msg ({w.handled} msgs, "
+                         f"{w.dropped} dropped)" for w in rows)
+        per = self.route_s * 1e6 / max(self.messages, 1)
+        return f"router: routing {per:.2f} µs/msg ({self.messages} msgs); services: {each}"
 
     def status(self) -> list[WorkerStatus]:
         return [worker.status() for worker in self.workers]
