@@ -18,14 +18,14 @@ from hub.api.deps import HubDep
 from hub.api.device_list import (
     CursorError,
     Fragments,
+    Judge,
     ListQuery,
     Order,
     Row,
     StateFilter,
     View,
     full,
-    page,
-    select,
+    query_page,
     snapshot,
 )
 from hub.api.encoded import Encoded, EncodedCache, respond
@@ -83,9 +83,9 @@ def list_devices(
     lists = _lists(request)
 
     def build() -> Encoded:
-        rows = lists.rows(hub, instant, faulted)
+        judge = Judge(instant, hub.registry.stale_after_ms, faulted)
         try:
-            found = page(select(rows, query), order, cursor, size)
+            found = query_page(hub.registry.all(), query, cursor, size, judge, lambda: lists.rows(hub, judge))
         except CursorError as exc:
             _invalid("cursor", str(exc))
         headers = {"X-Total-Count": str(found.total)}
@@ -133,12 +133,13 @@ class _Lists:
     fragments: Fragments = field(default_factory=Fragments)
     _snapshot: tuple[Hashable, list[Row]] | None = None
 
-    def rows(self, hub: Hub, instant: int, faulted: frozenset[str]) -> list[Row]:
+    def rows(self, hub: Hub, judge: Judge) -> list[Row]:
         """One snapshot per registry version, instant and fault set, shared by every query and page."""
-        key = (id(hub), hub.registry.version, instant, faulted)
+        key = (id(hub), hub.registry.version, judge)
         held = self._snapshot
         if held is None or held[0] != key:
-            held = self._snapshot = (key, snapshot(hub.registry.all(), instant, hub.registry.stale_after_ms, faulted))
+            devices = hub.registry.all()
+            held = self._snapshot = (key, [judge(place, live) for place, live in enumerate(devices)])
         return held[1]
 
 

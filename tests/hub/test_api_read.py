@@ -11,9 +11,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from devices.contract import topic
+from devices.contract import Kind, topic
 from hub.api.app import create_app
-from hub.api.device_list import CursorError, Page, decode_cursor, encode_cursor, page, snapshot
+from hub.api.device_list import (
+    CursorError,
+    Judge,
+    ListQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page,
+    query_page,
+    select,
+    snapshot,
+)
 from hub.api.devices import DEFAULT_LIMIT, MAX_LIMIT, SNAPSHOT_MS
 from hub.auth.principal import Role
 from hub.bus.memory import MemoryBroker
@@ -275,3 +286,25 @@ def test_keyset_pages_end_exactly_and_survive_a_removed_row() -> None:
     with pytest.raises(CursorError, match="order='site'"):
         decode_cursor("problems", "site.4")
     assert decode_cursor("problems", encode_cursor("problems", (0, 7))) == (0, 7)
+
+
+@pytest.mark.parametrize("query", [
+    ListQuery(), ListQuery(kind=Kind.LIGHT), ListQuery(members=frozenset({"den-2", "den-5", "loa-1", "den-9"})),
+    ListQuery(kind=Kind.CAMERA, members=frozenset({"den-1"})),
+])
+@pytest.mark.parametrize("limit", [1, 3, 7, 100])
+def test_the_site_order_shortcut_gives_the_same_pages(query: ListQuery, limit: int) -> None:
+    """Site order without a state filter judges only the page's devices: the same pages as the whole snapshot."""
+    registry = Registry(small_site(12))
+    devices = registry.all()
+    for live in devices[::3]:
+        live.online, live.last_seen_ms = True, 1_000
+    judge = Judge(1_000, 500, frozenset({"den-4"}))
+    rows = snapshot(devices, 1_000, 500, frozenset({"den-4"}))
+    cursor: str | None = None
+    for _ in range(20):
+        short = query_page(devices, query, cursor, limit, judge, lambda: pytest.fail("needs no snapshot"))
+        assert short == page(select(rows, query), "site", cursor, limit)
+        if short.next_cursor is None:
+            break
+        cursor = short.next_cursor
