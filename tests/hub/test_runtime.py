@@ -4,6 +4,7 @@ never cost a commit or an ack, and the other services still see every message.""
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -200,3 +201,34 @@ def test_a_dead_worker_degrades_health() -> None:
     parts, down, behind = assess_services([dead])
     assert down == ["service lights: its worker stopped (0 queued, 10 handled, 0 dropped, 0 errors)"]
     assert behind == [] and not parts["lights"].ok
+
+
+BRIDGE = ("hub/ingest", "hub/registry.py", "hub/domain.py")
+SERVICE_SIDE = ("hub/lights", "hub/broadcasts", "hub/cameras", "hub/commands", "hub/scheduling", "hub/router.py",
+                "hub/service.py", "hub/events.py", "hub/live")
+
+
+def imported(paths: tuple[str, ...]) -> dict[str, set[str]]:
+    """Each module file under `paths` -> the hub modules it imports (absolute imports; the hub uses no others)."""
+    root = Path(__file__).resolve().parents[2]
+    found: dict[str, set[str]] = {}
+    for where in paths:
+        base = root / where
+        for file in [base] if base.is_file() else sorted(base.rglob("*.py")):
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+            names = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+            names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+            found[str(file.relative_to(root))] = {n for n in names if n.startswith("hub.")}
+    return found
+
+
+def test_the_bridge_knows_no_service_and_services_know_no_bridge_nor_api() -> None:
+    """So several bridge workers can share a subscription (no service state in them), and a service can be
+    tested and run without the ingest or the web layer."""
+    to_services = {f: sorted(m for m in mods if m.startswith(tuple(p.replace("/", ".").removesuffix(".py")
+                                                                  for p in SERVICE_SIDE)))
+                   for f, mods in imported(BRIDGE).items()}
+    assert {f: m for f, m in to_services.items() if m} == {}
+    to_bridge = {f: sorted(m for m in mods if m.startswith(("hub.ingest", "hub.api", "hub.runtime", "hub.web")))
+                 for f, mods in imported(SERVICE_SIDE).items()}
+    assert {f: m for f, m in to_bridge.items() if m} == {}
