@@ -193,16 +193,27 @@ class Writer:
             self.vitals.store_ok, self.vitals.store_detail = False, why[:300]
 
     def _quarantine(self, points: Sequence[Point]) -> list[Point]:
-        """Write point by point; dead-letter the ones the store refuses as invalid. Returns those written."""
-        good: list[Point] = []
-        for point in points:
+        """Write what the store takes and dead-letter the points it refuses as invalid, found by halving the
+        batch (a dozen requests for one poison point among thousands, not one request per point). Returns
+        the points written. StoreUnavailable passes through: the whole batch stays in the outbox."""
+        if len(points) == 1:
             try:
-                self._store.write([point])
+                self._store.write(points)
             except ValueError as exc:
-                self._outbox.commit([], [_dead(point, str(exc))])
+                self._outbox.commit([], [_dead(points[0], str(exc))])
                 self._metrics.rejected.add(1, "unstorable")
-                continue
-            good.append(point)
+                log.warning("store %s refused a point; dead-lettered: %s", self._store.name, exc)
+                return []
+            return list(points)
+        good: list[Point] = []
+        middle = len(points) // 2
+        for half in (points[:middle], points[middle:]):
+            try:
+                self._store.write(half)
+            except ValueError:
+                good += self._quarantine(half)
+            else:
+                good += half
         return good
 
     def _run(self) -> None:

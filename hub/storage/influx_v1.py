@@ -57,6 +57,14 @@ def _series_values(answer: Response, what: str) -> list[list[Any]]:
     return list(series[0].get("values") or [])
 
 
+def _error_text(body: bytes) -> str:
+    """InfluxDB's {"error": "..."} message, or the start of whatever else came back."""
+    try:
+        return str(json.loads(body)["error"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return repr(body[:300])
+
+
 class InfluxV1Store:
     name = "influxdb1"
 
@@ -108,8 +116,13 @@ class InfluxV1Store:
                 self._db_ready.clear()
                 self._ensure_database()
                 answer = self._post(body)
+            if answer.status == 400:
+                # The data itself was refused ("partial write: field type conflict", "unable to parse",
+                # beyond the retention): no retry can succeed. ValueError lets the writer find and
+                # dead-letter the refused points and keep the rest (a partial write kept some already;
+                # rewriting them lands on the same keys).
+                raise ValueError(f"{self.url}/write refused the data: HTTP 400: {_error_text(answer.body)}")
             if not answer.ok:
-                # A 400 "partial write" kept some points and refused others: still a failure, never a drop.
                 raise StoreUnavailable(f"{self.url}/write: HTTP {answer.status}: {answer.body[:300]!r}")
 
     def query(

@@ -23,6 +23,8 @@ from hub.storage.line_protocol import chunks, encode_lines
 from hub.storage.names import check_field, check_window
 from hub.storage.schema import TAG_DEVICE
 
+# 400 (unparsable, field type conflict) and 422 (beyond the retention): no retry of the same data can succeed.
+_DATA_REFUSED = (400, 422)
 # What the client raises when the server refuses (InfluxDBError, incl. ApiException) or cannot be reached.
 _FAILURES = (InfluxDBError, urllib3.exceptions.HTTPError, OSError)
 # The generated "enum" is a class of str constants, while write() is annotated with the class itself.
@@ -90,6 +92,9 @@ class InfluxV2Store:
             try:
                 self._writer.write(self.bucket, self.org, body, write_precision=_PRECISION_NS)
             except _FAILURES as exc:
+                if getattr(exc, "status", None) in _DATA_REFUSED:
+                    # The data itself was refused: the writer dead-letters the refused points, keeps the rest.
+                    raise ValueError(f"{self.url}/api/v2/write refused the data: {_describe(exc)}") from exc
                 raise StoreUnavailable(f"{self.url}/api/v2/write: {_describe(exc)}") from exc
 
     def query(

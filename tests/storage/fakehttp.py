@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +42,7 @@ class FakeServer(ThreadingHTTPServer):
         self.answer = Answer()  # for any path not in `answers` or `sequences`
         self.answers: dict[str, Answer] = {}
         self.sequences: dict[str, list[Answer]] = {}  # answered in turn, then `answers` / `answer` again
+        self.respond: Callable[[Recorded], Answer | None] | None = None  # first say, from the request itself
 
     @property
     def url(self) -> str:
@@ -56,9 +57,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.server.requests.append(Recorded(self.command, parts.path, parse_qs(parts.query), headers, body))
+        request = Recorded(self.command, parts.path, parse_qs(parts.query), headers, body)
+        self.server.requests.append(request)
+        said = self.server.respond(request) if self.server.respond else None
         queued = self.server.sequences.get(parts.path)
-        answer = queued.pop(0) if queued else self.server.answers.get(parts.path, self.server.answer)
+        answer = said or (queued.pop(0) if queued else self.server.answers.get(parts.path, self.server.answer))
         self.send_response(answer.status)
         for key, value in answer.headers.items():
             self.send_header(key, value)

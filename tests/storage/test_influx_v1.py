@@ -78,13 +78,25 @@ def test_big_batches_are_split_into_several_posts() -> None:
     assert [len(r.body.splitlines()) for r in writes] == [40, 40, 20]
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 413, 500, 503])
+@pytest.mark.parametrize("status", [401, 403, 413, 429, 500, 503])
 def test_any_refusal_raises_and_never_drops(status: int) -> None:
     with fake_server(Answer(status, body=b'{"error":"nope"}')) as server:
         server.answers["/query"] = QUERY_OK
         store = InfluxV1Store(server.url, "zone")
         with pytest.raises(StoreUnavailable, match=f"HTTP {status}"):
             store.write(light_points("light-001", T0, 3))
+
+
+def test_refused_data_raises_value_error_naming_the_field() -> None:
+    # What influxd 1.x answers for a field written with another type than it has: no retry can succeed,
+    # so the writer must dead-letter the point instead of retrying the batch forever.
+    conflict = (b'{"error":"partial write: field type conflict: input field \\"temperature_c\\" on measurement '
+                b'\\"light\\" is type float, already exists as type string dropped=1"}')
+    with fake_server(Answer(400, body=conflict)) as server:
+        server.answers["/query"] = QUERY_OK
+        with pytest.raises(ValueError, match="temperature_c") as info:
+            InfluxV1Store(server.url, "zone").write(light_points("light-001", T0, 3))
+    assert not isinstance(info.value, StoreUnavailable)
 
 
 def test_a_2xx_that_is_not_influxdb_json_raises() -> None:

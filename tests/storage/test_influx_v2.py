@@ -81,7 +81,18 @@ def test_big_batches_are_split_into_several_posts() -> None:
     assert [len(r.body.splitlines()) for r in server.requests] == [40, 40, 20]
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 413, 422, 429, 500, 503])
+@pytest.mark.parametrize("status", [400, 422])
+def test_refused_data_raises_value_error(status: int) -> None:
+    body = json.dumps({"code": "invalid", "message": "field type conflict on temperature_c"}).encode()
+    with fake_server(Answer(status, {"Content-Type": "application/json"}, body)) as server:
+        store = v2_store(server.url)
+        with pytest.raises(ValueError, match=f"HTTP {status}.*temperature_c") as info:
+            store.write(light_points("light-001", T0, 3))
+        store.close()
+    assert not isinstance(info.value, StoreUnavailable)
+
+
+@pytest.mark.parametrize("status", [401, 404, 413, 429, 500, 503])
 def test_any_refusal_raises_never_drops(status: int) -> None:
     body = json.dumps({"code": "x", "message": "refused by the test"}).encode()
     with fake_server(Answer(status, {"Content-Type": "application/json"}, body)) as server:

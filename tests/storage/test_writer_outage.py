@@ -17,7 +17,7 @@ from hub.ingest.writer import Housekeeping, Writer
 from hub.metrics import HubMetrics
 from hub.storage.base import StoreUnavailable
 from hub.storage.influx_v1 import InfluxV1Store
-from tests.storage.fakehttp import Answer, fake_server
+from tests.storage.fakehttp import Answer, Recorded, fake_server
 from tests.storage.points import light_points
 
 T0 = 1_700_000_040_000
@@ -56,6 +56,42 @@ def test_outbox_rows_stay_until_the_store_confirms_and_each_point_lands_once(tmp
     assert len(stamps) == len(set(stamps)) == 120  # every point once, each under its own key
     assert writes[0].body == writes[1].body == writes[2].body  # the refused batch is the one retried
     assert metrics.points_written.total() == 120
+    outbox.close()
+
+
+def test_one_poison_point_is_dead_lettered_and_the_rest_of_its_batch_written(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    points = light_points("light-001", T0, 1000)
+    poison = 613
+    outbox.commit(points, [])
+    landed: set[str] = set()
+
+    def influxd(request: Recorded) -> Answer | None:
+        if request.path != "/write":
+            return None
+        lines = request.body.decode().splitlines()
+        good = [line for line in lines if f" seq={poison}i," not in line]
+        landed.update(good)  # influxd keeps the good lines of a partial write
+        if len(good) < len(lines):
+            return Answer(400, body=b'{"error":"partial write: field type conflict: input field \\"power_w\\" '
+                                    b'on measurement \\"light\\" is type float, already exists as type string '
+                                    b'dropped=1"}')
+        return None
+
+    with fake_server() as server:
+        server.answers["/query"] = QUERY_OK
+        server.respond = influxd
+        writer = Writer(outbox, InfluxV1Store(server.url, "hamlet"), HubMetrics(), batch=5000)
+        assert writer.drain_once() == 999
+        assert writer.drain_once() == 0  # nothing retried: the outbox is empty
+        writes = sum(1 for r in server.requests if r.path == "/write")
+    assert outbox.depth() == rows_in(outbox.path) == 0
+    assert len(landed) == 999 and not any(f" seq={poison}i," in line for line in landed)
+    (letter,) = outbox.dead_letters()
+    assert (letter.reason, letter.topic) == ("unstorable", "light/light-001")
+    assert "power_w" in letter.detail and f'"seq": {poison}' in letter.payload.decode()
+    assert writes <= 2 + 2 * 10  # halving: about two requests per level, not one per point
+    assert writer.vitals.store_ok
     outbox.close()
 
 
