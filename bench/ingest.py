@@ -5,7 +5,10 @@ persistent session first, then the consumer connects and drains them.
   1. raw ceiling: a paho subscriber that does nothing (auto-acks)
   2. hub -> SQLite: `python -m hub serve`, acked after the outbox commit, landed in the SQLite store
   3. hub -> influxd 1.x: the same into a real influxd
-Each line: rate, ratio to the raw ceiling, messages lost. Plus the hub's peak memory (VmHWM).
+Each line: rate, ratio to the raw ceiling, messages lost. Plus the hub's peak memory (VmHWM) and where its
+time goes per message: receive (CPU of paho's network thread in the hub), then the committer's stages
+(decode, commit, ack, routing = registry + hand-off to the services' router), from the line the hub logs
+when it stops; the raw subscriber's own CPU per message is printed beside it.
 
     .venv/bin/python bench/ingest.py [--messages 100000] [--devices 10000]
 """
@@ -44,6 +47,7 @@ class RawSubscriber:
 
     def __init__(self, broker: Mosquitto) -> None:
         self.count = 0
+        self.cpu_first = self.cpu_last = 0
         self.connected_at = 0.0
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-raw", clean_session=False,
                                   protocol=mqtt.MQTTv311)
@@ -59,6 +63,9 @@ class RawSubscriber:
 
     def _on_message(self, *_a: object) -> None:
         self.count += 1
+        if self.count == 1:
+            self.cpu_first = time.thread_time_ns()
+        self.cpu_last = time.thread_time_ns()
 
     def connect(self) -> None:
         self._ready.clear()
@@ -78,7 +85,8 @@ def queue_messages(broker: Mosquitto, devices: int, messages: int) -> int:
     return result.acked
 
 
-def raw_ceiling(broker: Mosquitto, devices: int, messages: int) -> float:
+def raw_ceiling(broker: Mosquitto, devices: int, messages: int) -> tuple[float, float]:
+    """(messages a second, CPU µs per message of paho's network thread)."""
     sub = RawSubscriber(broker)
     sub.connect()
     time.sleep(0.5)  # let the SUBACKs land so the session has the subscriptions
@@ -87,7 +95,7 @@ def raw_ceiling(broker: Mosquitto, devices: int, messages: int) -> float:
     sub.connect()
     done = wait_for(lambda: sub.count >= messages, 300, "the raw subscriber", poll=0.01)
     sub.disconnect()
-    return messages / (done - sub.connected_at)
+    return messages / (done - sub.connected_at), (sub.cpu_last - sub.cpu_first) / max(1, sub.count - 1) / 1000
 
 
 def connected_at(log: Path, since: float) -> float:
@@ -103,9 +111,25 @@ def peak_rss_mb(pid: int) -> float:
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
+STAGES_RE = re.compile(r"ingest stages, µs/msg over (\d+) messages: (.*)$", re.MULTILINE)
+
+
+ROUTER_RE = re.compile(r"router: routing [\d.]+ µs/msg \(\d+ msgs\); services: (.*)$", re.MULTILINE)
+
+
+def stages(log: Path) -> str:
+    """The per-stage lines the hub logged when it stopped: the committer's stages (`stage µs, …`) and each
+    service's µs per message on its own worker (from the router's line)."""
+    text = log.read_text()
+    found = STAGES_RE.findall(text)
+    line = f"{found[-1][1]} (over {int(found[-1][0]):,} messages)" if found else "(no stage line in the hub log)"
+    services = ROUTER_RE.findall(text)
+    return line + (f"\n  services, on their own workers: {services[-1]}" if services else "")
+
+
 def hub_run(work: Path, broker: Mosquitto, site_file: Path, devices: int, messages: int,
-            influx: InfluxD | None) -> tuple[float, int, float]:
-    """(rate, lost, peak MB) of the hub draining `messages` queued at the broker into its store."""
+            influx: InfluxD | None) -> tuple[float, int, float, str]:
+    """(rate, lost, peak MB, stages) of the hub draining `messages` queued at the broker into its store."""
     hub = HubProcess(work, site_file, broker.url, influx.url if influx else "")
     hub.start()  # first start: creates the persistent session and its subscriptions
     hub.stop()
@@ -121,7 +145,7 @@ def hub_run(work: Path, broker: Mosquitto, site_file: Path, devices: int, messag
     t0 = connected_at(hub.log, started)
     peak = peak_rss_mb(hub.proc.pid)
     hub.stop()
-    return messages / (done - t0), messages - landed(), peak
+    return messages / (done - t0), messages - landed(), peak, stages(hub.log)
 
 
 def sqlite_count(path: Path) -> int:
@@ -153,14 +177,19 @@ def main() -> None:
         influx = start_influxd(work / "influxd")
         try:
             print(f"ingest: {args.messages:,} QoS 1 messages from {args.devices:,} devices, real mosquitto")
-            ceiling = raw_ceiling(broker, args.devices, args.messages)
+            ceiling, raw_cpu = raw_ceiling(broker, args.devices, args.messages)
             print(figure("raw paho subscriber (ceiling)", ceiling, "msg/s", ceiling, "lost 0"))
-            rate, lost, peak = hub_run(work / "hub-sqlite", broker, site_file, args.devices, args.messages, None)
+            print(figure("raw paho network thread CPU", raw_cpu, "µs/msg"))
+            rate, lost, peak, where = hub_run(work / "hub-sqlite", broker, site_file, args.devices, args.messages,
+                                              None)
             print(figure("hub end-to-end -> SQLite store", rate, "msg/s", ceiling, f"lost {lost}"))
             print(figure("hub peak memory (SQLite run)", peak, "MB"))
-            rate, lost, peak = hub_run(work / "hub-influx", broker, site_file, args.devices, args.messages, influx)
+            print(f"  hub stages (SQLite run), µs/msg: {where}")
+            rate, lost, peak, where = hub_run(work / "hub-influx", broker, site_file, args.devices, args.messages,
+                                              influx)
             print(figure("hub end-to-end -> influxd 1.x", rate, "msg/s", ceiling, f"lost {lost}"))
             print(figure("hub peak memory (influxd run)", peak, "MB"))
+            print(f"  hub stages (influxd run), µs/msg: {where}")
         finally:
             influx.stop()
             broker.stop()
