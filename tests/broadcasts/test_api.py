@@ -235,6 +235,18 @@ def test_without_speech_the_bulletin_goes_out_as_text_with_a_note(tmp_path: Path
         b = made.json()
         assert b["media_sha256"] is None and "dạng văn bản" in b["note"]
         assert b["spoken_text"] == "Mời họp lúc mười chín giờ ba mươi phút."
+        now = r.client.post("/api/broadcasts", json={"title": "Ngay", "text": "Mời họp.", "priority": "priority",
+                                                      "once_at": datetime.now().astimezone().isoformat()},
+                            headers=r.head()).json()
+
+        def logged() -> set[tuple[str, str | None]]:
+            rows = r.client.get(f"/api/broadcasts/log?bulletin={now['id']}", headers=r.head()).json()
+            return {(x["outcome"], x["detail"]) for x in rows}
+
+        eventually(lambda: len(logged()) == 1, what="its runs logged")  # never a silent failure
+        ((outcome, detail),) = logged()
+        assert outcome == "failed" and detail is not None and "dạng văn bản" in detail
+        assert r.on("loa-1", Channel.SET) == []  # nothing to play: nothing sent
 
 
 def test_the_home_screen_names_the_next_bulletin(r: Rig) -> None:
