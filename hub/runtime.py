@@ -181,6 +181,7 @@ class Hub:
         self.writer.stop()
         self.store.close()
         self.outbox.close()
+        self.auth.audit.flush(everything=True)  # the refusals counted in the last minute, as summary rows
         self.state.close()
         if self.broker is not None:
             self.broker.stop()

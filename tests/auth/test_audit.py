@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from hub.api.app import create_app
 from hub.auth.audit import DAY_MS, AuditLog, Retention
 from hub.auth.principal import Principal, Role
 from hub.auth.throttle import Summary, Throttle
@@ -107,3 +110,14 @@ def test_pruning_waits_for_its_interval(tmp_path: Path) -> None:
     now[0] += MINUTE
     audit.record(None, "later", "t", "ok")
     assert len(audit.page(limit=200)) == 11  # pruned to 10 before writing the 11th
+
+
+def test_the_counts_of_the_last_minute_are_written_when_the_hub_stops(hub: Hub) -> None:
+    with TestClient(create_app(lambda: hub)) as client:
+        for _ in range(3):
+            assert client.post("/api/invites").status_code == 401
+        assert len(hub.auth.audit.page(action="access")) == 1
+    with closing(sqlite3.connect(hub.settings.data_dir / "hub.sqlite3")) as db:
+        details = [row[0] for row in db.execute("SELECT detail FROM audit WHERE action = 'access' ORDER BY id")]
+    assert details == ["missing or invalid credentials",
+                       "missing or invalid credentials: 2 more like this within 60 s, the last on POST /api/invites"]
