@@ -39,7 +39,10 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/lights.py
 
-soak: bench
+# The fault tests of `make test`, longer: more kills and crashes, longer outages, more messages (HAMLET_SOAK).
+soak: $(STAMP) system-deps
+	HAMLET_SOAK=1 $(BIN)/pytest -m integration tests/integration/test_faults_*.py
+	$(MAKE) bench
 
 # Mutation testing (mutmut, [tool.mutmut] in pyproject.toml): not part of `make test`. One worker, as the
 # machine is shared; mutants/ caches results, so a re-run only judges what changed. Prints the share of
