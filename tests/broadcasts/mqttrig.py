@@ -80,8 +80,10 @@ class Running:
         return found
 
     def upload(self, seconds: float) -> str:
-        sent = self.api.post("/api/media", content=encode("mp3", seconds=seconds),
-                             headers={"Content-Type": "audio/mpeg"})
+        return self.upload_bytes(encode("mp3", seconds=seconds))
+
+    def upload_bytes(self, data: bytes) -> str:
+        sent = self.api.post("/api/media", content=data, headers={"Content-Type": "audio/mpeg"})
         assert sent.status_code == 201, sent.text
         return str(sent.json()["sha256"])
 
