@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.api.access import Role
@@ -93,5 +92,9 @@ def test_refusals_are_counted_in_the_metrics(client: TestClient, hub: Hub) -> No
     assert counted == {"401": "1", "403": "2", "413": "1"}
 
 
-def app_routes(app: FastAPI) -> list[tuple[str, str]]:
-    return [(m, p) for m, p, _ in operations(app)]
+def test_an_upload_streamed_past_its_limit_is_refused_while_read(client: TestClient, hub: Hub) -> None:
+    """POST /api/media reads its raw body itself (no JSON model): the count applies there too."""
+    limit = LIMITS_OF.for_route("POST", "/api/media")
+    r = client.post("/api/media", content=chunks(limit + 1, 1024 * 1024), headers=bearer(hub, Role.HEAD))
+    assert r.status_code == 413 and "content-length" not in r.request.headers
+    assert r.json() == {"detail": f"request body too large: this route takes at most {limit} bytes"}
