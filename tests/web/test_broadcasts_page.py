@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from devices.contract import Kind
 from devices.site import Site
@@ -35,10 +35,11 @@ from hub.runtime import Hub, build_hub
 from hub.settings import MODEL_SITE, load_settings
 from simulators.fleet import Fleet
 from tests.auth.clients import bearer
+from tests.broadcasts.audio import encode
 from tests.support.mosquitto import Mosquitto, start_mosquitto
 from tests.support.procs import free_port
 from tests.support.waiting import eventually
-from tests.web.conftest import ACCOUNTS, PASSWORD
+from tests.web.conftest import ACCOUNTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD
 from tests.web.mqtt import watching
 from tests.web.texts import language_leftovers, proper_names, visible_texts
 
@@ -132,11 +133,26 @@ def speaker_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeakerHub
         broker.stop()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, with a fake microphone (a beep) that the page may use without asking."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (scripts/install-system-deps.sh installs chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
 @pytest.fixture
 def tall_phone(browser: Browser) -> Iterator[Page]:
     """A phone of 360×740, its clock in another zone on purpose (the page shows the hamlet's time)."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=1, locale="vi-VN", timezone_id="Europe/Paris")
+                                  device_scale_factor=1, locale="vi-VN", timezone_id="Europe/Paris",
+                                  permissions=["microphone"])
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
@@ -307,3 +323,75 @@ def test_resident_sees_the_week_no_control_and_listens_again(speaker_hub: Speake
     row.scroll_into_view_if_needed()
     assert_phone_sized(phone, "resident listening")
     shot(phone, "resident-listening-vi")
+
+
+def test_head_records_uploads_and_schedules_for_later(speaker_hub: SpeakerHub, tall_phone: Page) -> None:
+    web, phone = speaker_hub, tall_phone
+    open_broadcasts(phone, web, Role.HEAD)
+    compose = phone.locator("[data-section='compose']")
+    ready = compose.locator("[data-ready-audio]")
+    preview = compose.locator("audio[data-preview]")
+    medium = re.compile(r"^/media/[0-9a-f]{64}$")
+
+    # Ghi âm: the phone's microphone (Chromium's fake one), recorded, uploaded, checked and normalised by the hub.
+    compose.locator("[data-mode='record']").click()
+    compose.locator("[data-control='record']").click()
+    stop = compose.locator("[data-control='record-stop']")
+    expect(stop).to_contain_text("Dừng ghi âm (0:02)", timeout=5_000)
+    shot(phone, "head-recording-vi")
+    stop.click()
+    expect(ready).to_contain_text("Âm thanh đã sẵn sàng", timeout=20_000)
+    expect(preview).to_have_attribute("src", medium)
+    assert compose.locator("#bulletin-title").input_value().startswith("Ghi âm lúc ")
+    shot(phone, "head-recorded-vi")
+
+    # Tải tệp: what is not audio is refused with the hub's reason, in the page's language.
+    compose.locator("[data-mode='file']").click()
+    assert compose.locator("#bulletin-title").input_value() == ""
+    picker = compose.locator("#bulletin-file")
+    not_audio = FilePayload(name="thong-bao.mp3", mimeType="audio/mpeg", buffer=b"khong phai am thanh " * 50)
+    picker.set_input_files(files=[not_audio])
+    refused = compose.locator("[data-error='content']")
+    expect(refused).to_be_visible(timeout=20_000)
+    assert preview.count() == 0 and ready.count() == 0
+    shot(phone, "head-upload-refused-vi")
+    picker.set_input_files(files=[FilePayload(name="Thông báo tiêm phòng.mp3", mimeType="audio/mpeg",
+                                              buffer=encode("mp3", seconds=3.0))])
+    expect(ready).to_contain_text("Âm thanh đã sẵn sàng (0:03)", timeout=20_000)
+    assert compose.locator("#bulletin-title").input_value() == "Thông báo tiêm phòng"
+    sha = (preview.get_attribute("src") or "").rsplit("/", 1)[-1]
+
+    # For the south zone, at a set time in three days: it shows in that day of the week view.
+    day = datetime.now(HANOI).date() + timedelta(days=3)
+    options = compose.locator("[data-options]")
+    options.locator("summary").click()
+    options.locator("[data-zone='vung-nam']").click()
+    options.locator("[data-prio='priority']").click()
+    options.locator("[data-when='at']").click()
+    options.locator("#bulletin-date").fill(day.isoformat())
+    options.locator("#bulletin-time").fill("10:15")
+    expect(options.locator("[data-chosen]")).to_have_text(
+        f"Vùng phía Nam · Ưu tiên · Phát 1 lần · {day.strftime('%d/%m/%Y')} 10:15")
+    shot(phone, "head-schedule-later-vi")
+    both_languages(phone, web, "head-schedule-later")
+    send = compose.locator("[data-control='send']")
+    expect(send).to_have_text("Lên lịch phát")
+    send.click()
+    expect(phone.locator("[data-sent]")).to_contain_text("Thông báo tiêm phòng")
+    made = next(b for b in web.bulletins() if b["sha256"] == sha)
+    assert made["targets"] == ["vung-nam"] and made["priority"] == "priority"
+    assert made["once_at"].startswith(f"{day.isoformat()}T10:15:00") and made["once_at"].endswith("+07:00")
+    assert set(made["speakers"]) == {d.id for d in web.site.devices if d.kind == Kind.SPEAKER and d.group == "vung-nam"}
+    week_day = phone.locator(f"[data-section='week'] [data-day='{day.isoformat()}']")
+    week_day.locator("summary").click()
+    slot = week_day.locator(f"[data-occurrence^='{made['id']}-']")
+    expect(slot).to_contain_text("10:15")
+    expect(slot).to_contain_text("Vùng phía Nam")
+    slot.scroll_into_view_if_needed()
+    shot(phone, "head-week-vi")
+
+    # Cancelled from its row: gone from the week.
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.locator(f"[data-bulletin='{made['id']}'] [data-control='cancel']").click()
+    expect(slot).to_have_count(0)
+    assert_phone_sized(phone, "head after cancelling")

@@ -62,12 +62,13 @@ export function mount(ctx) {
   const againEl = h('section', { class: 'card', 'data-section': 'again' });
   const faultsEl = h('section', { class: 'card', 'data-section': 'speaker-faults' });
   const logEl = h('section', { class: 'card', 'data-section': 'log' });
-  const root = h('div', { class: 'broadcasts-page' }, intro,
-    control ? [emergencyEl, composeEl, sentEl, activeEl] : null, weekEl, againEl, control ? [faultsEl, logEl] : null);
+  // Residents come to listen again (people in the fields miss the loudspeaker); the head, to broadcast.
+  const root = h('div', { class: 'broadcasts-page' }, intro, control
+    ? [emergencyEl, composeEl, sentEl, activeEl, weekEl, againEl, faultsEl, logEl] : [againEl, weekEl]);
 
   function newDraft() {
     return { mode: 'text', text: '', title: '', sha256: null, duration: null, preview: null, busy: null,
-      targets: ['all'], priority: 'normal', repeat: 0, when: 'now', at: '', optionsOpen: false };
+      targets: ['all'], priority: 'normal', repeat: 0, when: 'now', date: '', time: '', optionsOpen: false };
   }
 
   // --- shared bits ---------------------------------------------------------------------------------------
@@ -163,7 +164,10 @@ export function mount(ctx) {
     try {
       const medium = await uploadAudio(blob);
       Object.assign(draft, { sha256: medium.sha256, duration: medium.duration_s, preview: { url: medium.url } });
-      if (!draft.title) draft.title = title;
+      if (!draft.title || draft.title === draft.autoTitle) {
+        draft.title = title;
+        draft.autoTitle = title;
+      }
     } catch (error) {
       if (!(error instanceof ApiError)) console.error(error);
       errors.content = errorMessage(error);
@@ -184,6 +188,7 @@ export function mount(ctx) {
         clearInterval(recorder?.timer);
         recorder = null;
         const at = formatTime(Date.now())?.slice(11) ?? '';
+        if (draft.mode !== 'record') { renderCompose(); return; } // stopped by choosing another way
         takeAudio(new Blob(chunks, { type: media.mimeType || 'audio/webm' }), t('bc_recording_title', { t: at }));
       });
       recorder = { media, started: Date.now(), timer: setInterval(renderCompose, 1000) };
@@ -239,6 +244,20 @@ export function mount(ctx) {
     return lines;
   }
 
+  function pickMode(mode) {
+    // Another way to say it: what the last one made (a recording, a file, the title it proposed) goes.
+    if (recorder) recorder.media.stop();
+    if (draft.title === draft.autoTitle) draft.title = '';
+    Object.assign(draft, { mode, sha256: null, duration: null, preview: null, autoTitle: null });
+    errors = {};
+    renderCompose();
+  }
+
+  // The hamlet's time (Asia/Ho_Chi_Minh has no daylight saving): "2026-12-03T10:15:00+07:00", or null.
+  function atIso() {
+    return draft.date && draft.time ? `${draft.date}T${draft.time}:00+07:00` : null;
+  }
+
   function hasContent() {
     return draft.mode === 'text' ? draft.text.trim() !== '' : Boolean(draft.sha256);
   }
@@ -261,7 +280,7 @@ export function mount(ctx) {
     if (draft.mode === 'text') out.text = said;
     else out.sha256 = draft.sha256;
     if (draft.when === 'daily') out.times = DAILY;
-    else if (draft.when === 'at') out.once_at = `${draft.at}:00+07:00`; // the hamlet's time (Asia/Ho_Chi_Minh, no DST)
+    else if (draft.when === 'at') out.once_at = atIso(); 
     else out.once_at = new Date().toISOString();
     return out;
   }
@@ -269,7 +288,7 @@ export function mount(ctx) {
   async function submit() {
     errors = {};
     if (!hasContent()) errors.content = draft.mode === 'text' ? t('bc_text_empty') : t('bc_audio_missing');
-    if (draft.when === 'at' && !draft.at) errors.when = t('bc_when_missing');
+    if (draft.when === 'at' && !atIso()) errors.when = t('bc_when_missing');
     if (Object.keys(errors).length) { renderCompose(); return; }
     if (draft.priority === 'emergency' && !window.confirm(t('bc_emergency_confirm'))) return;
     await send(body(), 'form');
@@ -304,7 +323,7 @@ export function mount(ctx) {
       h('h2', {}, t('bc_compose')),
       h('p', { class: 'label' }, t('bc_step_what')),
       h('div', { class: 'choices three', role: 'group' }, MODES.map((m) => choice(t(`bc_mode_${m}`), draft.mode === m,
-        () => { draft.mode = m; draft.preview = null; errors = {}; renderCompose(); }, { 'data-mode': m }))),
+        () => pickMode(m), { 'data-mode': m }))),
       contentEditor(),
       contentStatus(),
       fieldError('content'),
@@ -329,7 +348,7 @@ export function mount(ctx) {
   // Where, how and when fold under one line that says what is chosen: the usual choice needs no tap.
   function options() {
     const chosen = [draft.targets.map(zoneName).join(', '), t(`bc_prio_${draft.priority}`), repeatText(draft.repeat),
-      draft.when === 'at' && draft.at ? formatTime(`${draft.at}:00+07:00`) : t(`bc_when_${draft.when}`)].join(' · ');
+      draft.when === 'at' && atIso() ? formatTime(atIso()) : t(`bc_when_${draft.when}`)].join(' · ');
     const pickedZones = draft.targets;
     return h('details', { class: 'options bc-options', open: draft.optionsOpen, 'data-options': '',
       ontoggle: (e) => { draft.optionsOpen = e.target.open; } },
@@ -339,7 +358,7 @@ export function mount(ctx) {
       h('div', { class: 'choices', role: 'group' }, [{ id: 'all' }, ...zones].map((z) => choice(zoneName(z.id),
         pickedZones.includes(z.id), () => toggleZone(z.id), { 'data-zone': z.id }))),
       h('p', { class: 'label' }, t('bc_priority')),
-      h('div', { class: 'choices three', role: 'group' }, PRIORITIES.map((p) => choice(t(`bc_prio_${p}`), draft.priority === p,
+      h('div', { class: 'choices stack', role: 'group' }, PRIORITIES.map((p) => choice(t(`bc_prio_${p}`), draft.priority === p,
         () => { draft.priority = p; renderCompose(); }, { 'data-prio': p, class: `choice prio-choice-${p}${draft.priority === p ? ' chosen' : ''}` }))),
       h('p', { class: 'label' }, t('bc_repeat')),
       h('div', { class: 'choices stack', role: 'group' }, REPEATS.map(([n], i) => choice(repeatText(i, true), draft.repeat === i,
@@ -347,8 +366,15 @@ export function mount(ctx) {
       h('p', { class: 'label' }, t('bc_when')),
       h('div', { class: 'choices stack', role: 'group' }, ['now', 'at', 'daily'].map((w) => choice(t(`bc_when_${w}`),
         draft.when === w, () => { draft.when = w; renderCompose(); }, { 'data-when': w }))),
-      draft.when === 'at' ? h('input', { type: 'datetime-local', id: 'bulletin-at', value: draft.at, 'aria-label': t('bc_when_at'),
-        onchange: (e) => { draft.at = e.target.value; renderCompose(); } }) : null);
+      // A date and a time field rather than one datetime field: each fits a narrow phone in any locale.
+      draft.when === 'at' ? [
+        h('label', { for: 'bulletin-date' }, t('bc_date')),
+        h('input', { type: 'date', id: 'bulletin-date', value: draft.date, min: hanoiDate(Date.now()),
+          onchange: (e) => { draft.date = e.target.value; renderCompose(); } }),
+        h('label', { for: 'bulletin-time' }, t('bc_time')),
+        h('input', { type: 'time', id: 'bulletin-time', value: draft.time,
+          onchange: (e) => { draft.time = e.target.value; renderCompose(); } }),
+      ] : null);
   }
 
   // --- what was sent, the bulletins kept, and their delivery ---------------------------------------------
@@ -463,8 +489,8 @@ export function mount(ctx) {
   // --- listen again --------------------------------------------------------------------------------------
   function lastAired(b) {
     // When it last played (ms), or null: a one-off whose time has passed; a daily one's latest time today
-    // that has passed (or yesterday's last, when it existed then).
-    const now = Date.now();
+    // that has passed (or yesterday's last, when it existed then). Cancelled: only what began before.
+    const now = b.cancelled_ms ?? Date.now();
     if (b.once_at) return Date.parse(b.once_at) <= now ? Date.parse(b.once_at) : null;
     const today = hanoiDate(now);
     const at = (date, hm) => Date.parse(`${date}T${hm}:00+07:00`);
@@ -485,7 +511,7 @@ export function mount(ctx) {
   }
 
   function renderAgain() {
-    const aired = bulletins.filter((b) => b.media_url && b.status === 'active')
+    const aired = bulletins.filter((b) => b.media_url)
       .map((b) => [b, lastAired(b)]).filter(([, at]) => at != null).sort((a, c) => c[1] - a[1]).slice(0, 20);
     againEl.replaceChildren(
       h('h2', {}, t('bc_again')),
@@ -596,6 +622,13 @@ export function mount(ctx) {
     bulletins = list;
     runs = log;
     faults = open;
+    // A one-off that began a moment ago: its delivery so far (opened after it was sent, or reloaded).
+    const begun = control ? list.filter((b) => b.once_at && Date.parse(b.once_at) <= Date.now() && !deliveries.has(b.id)
+      && upcomingOrPlaying(b)).slice(0, 5) : [];
+    await Promise.all(begun.map((b) => get(`/api/broadcasts/${b.id}`).then((found) => {
+      const newest = found.delivery?.[0];
+      if (newest) deliveries.set(b.id, { bulletin: b.id, occurrence: newest.occurrence_id, ...newest });
+    }, () => {})));
   }
 
   async function load() {
