@@ -281,13 +281,14 @@ class Broadcasts:
         self._dirty = True
 
     def _after_change(self, bulletin: Bulletin, now: int) -> None:
-        """Plans out at once (retained), and `set` play for what starts within the minute (an emergency)."""
-        if self._bus.connected:
-            self.push()
+        """`set` play for what starts within the minute (an emergency: first, every millisecond counts), then
+        the plans (retained) of every speaker, whose re-push of the same occurrence the speakers ignore."""
         if bulletin.status == "active" and bulletin.media_sha256:
             for o in expand([bulletin], now - PAST_MS, now + NOW_MS, self.tz):
                 if o.start_ms >= now - PAST_MS and now <= o.until_ms:
                     self.sender.send(play_now(o, self.options.media_base_url, now), self.targets_of(bulletin.id), now)
+        if self._bus.connected:
+            self.push()
         self._events.publish(changed_event(bulletin))
 
     def _stop_gone(self, old: Bulletin, new: Bulletin, now: int) -> None:

@@ -243,7 +243,7 @@ def test_without_speech_the_bulletin_goes_out_as_text_with_a_note(tmp_path: Path
             rows = r.client.get(f"/api/broadcasts/log?bulletin={now['id']}", headers=r.head()).json()
             return {(x["outcome"], x["detail"]) for x in rows}
 
-        eventually(lambda: len(logged()) == 1, what="its runs logged")  # never a silent failure
+        eventually(lambda: len(logged()) == 1, 30, "its runs logged")  # never a silent failure
         ((outcome, detail),) = logged()
         assert outcome == "failed" and detail is not None and "dạng văn bản" in detail
         assert r.on("loa-1", Channel.SET) == []  # nothing to play: nothing sent
