@@ -9,7 +9,12 @@ hub's emergency tap) publishes an emergency `set` play to each of them. What is 
 The first alert carries a medium no speaker has: each fetches it over HTTP and checks it. Later alerts reuse
 it (a siren is cached by sha256), so they show the MQTT path alone.
 
-    .venv/bin/python bench/broadcasts.py [--speakers 100] [--rounds 5]
+Then, with the speakers stopped, text-to-speech for a 30-second bulletin (bench/speech.py's text) through the
+hub's own `speak` (hub/broadcasts/speech.py): the real-time factor (seconds of work per second of speech,
+printed as ms per s) of the text normalisation, of espeak-ng alone (its wall time inside the same call) and of
+the whole path (normalise -> espeak-ng -> decode -> EBU R128 loudness + limiter -> MP3), each beside real time.
+
+    .venv/bin/python bench/broadcasts.py [--speakers 100] [--rounds 5] [--speech-rounds 3]
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import functools
 import hashlib
 import json
+import statistics
 import sys
 import tempfile
 import threading
@@ -31,9 +37,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import figure, percentile, wait_for
+from bench.common import figure, no_delay, percentile, wait_for
+from bench.speech import TEXT
 from devices.contract import PREFIX, Channel, Kind, topic
 from devices.speaker import PlanEntry, SpeakerConfig
+from hub.broadcasts.speech import speak, speakable
 from simulators.fleet import Fleet
 from simulators.stamp import now_ms
 from tests.simulators.sites import small_site
@@ -81,6 +89,7 @@ class Watcher:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-hub", protocol=mqtt.MQTTv311)
         self.client.max_inflight_messages_set(1000)
         self.client.on_message = self._on_message
+        self.client.on_connect = lambda client, *_a: no_delay(client)  # as the hub's bus: sets go out at once
         ready = threading.Event()
         self.client.on_subscribe = lambda *_a: ready.set()
         self.client.connect(broker.host, broker.port)
@@ -145,10 +154,48 @@ def emergency(watcher: Watcher, devices: list[str], media_base: str, digest: str
     return started, occurrence
 
 
+def speech_figures(rounds: int) -> list[str]:
+    """Text-to-speech of a 30-second bulletin: medians over `rounds` after one warm-up call (imports, the voice
+    check, the page cache), in ms of work per s of speech beside real time (1,000 ms/s)."""
+    speak(TEXT)
+    norm: list[float] = []
+    synth: list[float] = []
+    whole: list[float] = []
+    seconds: list[float] = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        speakable(TEXT)
+        norm.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        speech = speak(TEXT)
+        whole.append(time.perf_counter() - began)
+        assert speech.prepared is not None, f"speech unavailable: {speech.note_en}"
+        synth.append(speech.synth_s)
+        seconds.append(speech.prepared.duration_s)
+    length = statistics.median(seconds)
+    rest = [w - n - e for w, n, e in zip(whole, norm, synth, strict=True)]
+
+    def rtf(name: str, took: list[float]) -> str:
+        # The baseline is real time (1,000 ms of playing per s of speech): the RTF is the ratio to it.
+        work = statistics.median(took)
+        return figure(name, work / length * 1000, "ms/s", None,
+                      f"RTF {work / length:.3g} = {work * 1000:,.0f} ms for {length:.1f} s of speech")
+
+    return [
+        f"## text-to-speech: {len(TEXT)} characters, {length:.1f} s of speech, {rounds} rounds (medians), "
+        "beside real time (RTF = work / speech)",
+        rtf("text normalisation (vinorm) alone", norm),
+        rtf("espeak-ng vi alone", synth),
+        rtf("decode + loudness + MP3 (the rest)", rest),
+        rtf("whole: text -> stored MP3", whole),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--speakers", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--speech-rounds", type=int, default=3, help="text-to-speech rounds (0: skip)")
     args = parser.parse_args()
     site = small_site(lights=0, speakers=args.speakers, cameras=0, site_id=SITE)
     devices = [d.id for d in site.devices]
@@ -200,6 +247,9 @@ def main() -> None:
             fleet.stop()
             broker.stop()
             media.shutdown()
+    if args.speech_rounds > 0:  # with the speakers stopped: the synthesis has the machine to itself
+        for line in speech_figures(args.speech_rounds):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
