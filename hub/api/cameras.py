@@ -47,9 +47,9 @@ def get_camera(device: CameraId, cameras: CamerasDep, who: Anyone) -> CameraDeta
 @router.get("/{device}/thumbnail", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}, 403: {}, 404: {}})
 def thumbnail(device: CameraId, cameras: CamerasDep, who: Anyone) -> Response:
-    _known(cameras, device)
-    if not sees_pictures(cameras, who.role):
+    if not sees_pictures(cameras, who.role):  # first: a resident learns nothing, not even which ids exist
         raise HTTPException(403, "this site does not show camera pictures to residents")
+    _known(cameras, device)
     picture = cameras.store.thumbnail(device)
     if picture is None:
         raise HTTPException(404, f"no picture of {device!r} yet")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 import cv2
@@ -43,7 +44,8 @@ class Measures:
     std: float  # contrast
     saturated: float  # share of pixels at 250 or more
     noise: float  # Immerkær's sensor-noise sigma estimate
-    sharpness: Map  # per tile: mean |Laplacian| over contrast, on an eighth-size picture (grain averaged down)
+    grain: float  # sensor noise at the sharpness scale, over contrast (0 without a previous frame)
+    sharpness: Map  # per tile: RMS Laplacian less the grain's, over contrast, on an eighth-size picture
     texture: Map  # per tile: mean gradient, not normalised (a hand over the lens takes it away)
     structure: Map  # gradient magnitude over contrast, SMALL: the shape of the view
     motion: float  # mean absolute change since the previous probe; -1 without one
@@ -56,6 +58,7 @@ class Baseline:
 
     noise: float
     saturated: float
+    grain: float
     sharpness: Map
     texture: Map
     structure: Map
@@ -87,6 +90,9 @@ MASKS: Final[dict[Check, tuple[Check, ...]]] = {
     Check.GLARE: (Check.BLURRED, Check.MOVED, Check.COVERED),
     Check.MOVED: (Check.BLURRED, Check.COVERED),  # another view has other sharp places
 }
+BLUR_SIGNAL: Final = 2.0  # detail must stand this far above the grain's own Laplacian to be judged
+BLUR_MIN_TILES: Final = 4
+LAPLACIAN_NOISE_GAIN: Final = 20.0  # variance of the 4-neighbour Laplacian of unit white noise
 FLAT_STD: Final = 10.0  # without a baseline, a picture this flat is a lens covered from the start
 BLACK_STD: Final = 8.0  # a black picture is also flat: a dark street at night still has lamps in it
 NOISE_FLOOR: Final = 1.5  # never call noise "too much" below this sigma, however clean the baseline is
@@ -115,23 +121,47 @@ def _crop(gray: Gray, region: Region) -> Gray:
 
 def measure(gray: Gray, previous: Gray | None = None, clock: Region | None = None) -> Measures:
     """Everything the checks need from one half-size grayscale frame (and the one before it)."""
-    mean_a, std_a = cv2.meanStdDev(gray)
+    # The on-screen clock's black box and white digits are no part of the view: a covered lens with a
+    # clock on it is still a flat picture.
+    mean_a, std_a = cv2.meanStdDev(gray, mask=_outside(gray.shape[0], gray.shape[1], clock))
     mean, std = float(mean_a[0, 0]), float(std_a[0, 0])
     _, bright = cv2.threshold(gray, 249, 1, cv2.THRESH_BINARY)
     saturated = cv2.countNonZero(bright) / gray.size
     residual = _f32(cv2.filter2D(gray, cv2.CV_32F, _NOISE_KERNEL))
     noise = float(cv2.mean(np.abs(residual))[0]) * math.sqrt(math.pi / 2) / 6
-    eighth = _small(gray, (max(gray.shape[1] // 4, TILES[0]), max(gray.shape[0] // 4, TILES[1])))
-    lap = np.abs(_f32(cv2.Laplacian(eighth, cv2.CV_32F)))
-    sharpness = _tiles(lap) / (std + 1.0)
+    size = (max(gray.shape[1] // 4, TILES[0]), max(gray.shape[0] // 4, TILES[1]))
+    eighth = _small(gray, size)
+    lap = _f32(cv2.Laplacian(eighth, cv2.CV_32F))
+    grain = _grain(eighth, _small(previous, size)) if previous is not None and previous.shape == gray.shape else 0.0
+    # Sensor grain adds its own Laplacian energy (20 sigma^2 for white noise): take it out, or at night the
+    # noise alone would look as sharp as a focused lens and a blurred one would pass.
+    detail = np.maximum(_tiles(lap * lap) - LAPLACIAN_NOISE_GAIN * grain * grain, 0.0)
+    sharpness = _f32(np.sqrt(detail)) / (std + 1.0)
     gradient = _gradient(_small(gray, SMALL))
     motion = clock_motion = -1.0
     if previous is not None and previous.shape == gray.shape:
         motion = float(cv2.mean(cv2.absdiff(gray, previous))[0])
         if clock is not None:
             clock_motion = float(cv2.mean(cv2.absdiff(_crop(gray, clock), _crop(previous, clock)))[0])
-    return Measures(mean, std, saturated, noise, sharpness, _tiles(gradient), gradient / (std + 1.0), motion,
-                    clock_motion)
+    return Measures(mean, std, saturated, noise, grain / (std + 1.0), sharpness, _tiles(gradient),
+                    gradient / (std + 1.0), motion, clock_motion)
+
+
+@lru_cache(maxsize=16)
+def _outside(height: int, width: int, clock: Region | None) -> NDArray[np.uint8] | None:
+    if clock is None:
+        return None
+    mask = np.full((height, width), 255, np.uint8)
+    x, y, w, h = clock
+    mask[int(y * height):math.ceil((y + h) * height), int(x * width):math.ceil((x + w) * width)] = 0
+    return mask
+
+
+def _grain(now: Map, before: Map) -> float:
+    """Sensor noise sigma from two frames: half the spread of their difference, by the median so moving
+    things (a person, a truck) do not count."""
+    diff = now - before
+    return float(np.median(np.abs(diff - float(np.median(diff))))) * 1.4826 / math.sqrt(2)
 
 
 def _tiles(values: Map) -> Map:
@@ -171,11 +201,16 @@ def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None =
         out[Check.FROZEN] = frozen
     if base is None:  # nothing learnt yet (a camera covered since it was installed): only a flat picture tells
         out[Check.COVERED] = 1.0 if m.std < FLAT_STD and m.mean >= RULES[Check.BLACK].threshold else 0.0
+        out[Check.GLARE] = m.saturated
     else:
         usable = _usable(base, clock if clock is not None else clock_tiles(None))
         if usable.any():
             out[Check.COVERED] = float((m.texture[usable] < 0.2 * base.texture[usable]).mean())
-            ratio = m.sharpness[usable] / np.maximum(base.sharpness[usable], 1e-6)
+        # Sharpness is judged only where the healthy picture has detail well above its grain: on a dark
+        # street at night that is the lamp-lit part; with too few such tiles, blur is not judged at all.
+        sharp = usable & (base.sharpness > BLUR_SIGNAL * math.sqrt(LAPLACIAN_NOISE_GAIN) * base.grain)
+        if int(sharp.sum()) >= BLUR_MIN_TILES:
+            ratio = m.sharpness[sharp] / np.maximum(base.sharpness[sharp], 1e-6)
             out[Check.BLURRED] = float(np.median(ratio))
         out[Check.MOVED] = _correlation(m.structure, base.structure)
         out[Check.GLARE] = m.saturated - base.saturated

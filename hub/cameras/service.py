@@ -34,6 +34,7 @@ from hub.storage.base import FieldValue, Point
 
 log = logging.getLogger(__name__)
 Record = Callable[[Sequence[Point]], None]
+TWILIGHT: Final = timedelta(minutes=45)
 STREAK: Final = 2  # an unreachable camera, a broken or slow answer: twice in a row before it counts
 
 
@@ -126,8 +127,12 @@ class Cameras(ServiceBase):
             handled += 1
 
     def period(self, now_ms: int) -> Period:
+        """Day from 45 minutes after sunrise to 45 before sunset, night from 45 after sunset to 45 before
+        sunrise, twilight between (when the watch learns nothing; see hub/cameras/watch.py)."""
         moment = datetime.fromtimestamp(now_ms / 1000, self._place.tz)
-        return "day" if daylight(self._place, moment, timedelta(0)) else "night"
+        if daylight(self._place, moment, TWILIGHT):
+            return "day"
+        return "twilight" if daylight(self._place, moment, -TWILIGHT) else "night"
 
     def clock(self) -> int:
         return self._clock()

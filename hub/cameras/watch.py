@@ -14,7 +14,12 @@ from typing import Final, Literal
 from hub.cameras.checks import RULES, Baseline, Check, Map, Measures, Region, clock_tiles, failing, measure, scores
 from hub.cameras.frames import Gray
 
-Period = Literal["day", "night"]
+# Twilight (dawn, dusk) is neither: the light changes faster than a baseline can follow, so nothing is
+# learnt then, and the checks compare with whichever baseline is nearer in brightness, leaving out the two
+# (sharpness, noise) that change with the light itself.
+Period = Literal["day", "night", "twilight"]
+TWILIGHT_SKIPS: Final = (Check.BLURRED, Check.NOISY)
+TWILIGHT_MATCH: Final = 0.12  # how near in mean brightness a baseline must be to judge a twilight frame
 WARMUP: Final = 5  # healthy frames a period needs before the checks against its baseline start
 ALPHA: Final = 0.08  # how fast a baseline follows slow change (leaves, the season); ~12 probes to move
 MAPS: Final = ("sharpness", "texture", "structure")
@@ -23,15 +28,19 @@ MAPS: Final = ("sharpness", "texture", "structure")
 @dataclass
 class Learner:
     frames: int = 0
+    mean: float = 0.0
     noise: float = 0.0
     saturated: float = 0.0
+    grain: float = 0.0
     maps: dict[str, Map] = field(default_factory=dict)
 
     def learn(self, m: Measures) -> None:
         self.frames += 1
         a = 1.0 / self.frames if self.frames <= WARMUP else ALPHA  # a plain mean while warming up
+        self.mean += a * (m.mean - self.mean)
         self.noise += a * (m.noise - self.noise)
         self.saturated += a * (m.saturated - self.saturated)
+        self.grain += a * (m.grain - self.grain)
         for name in MAPS:
             now: Map = getattr(m, name)
             old = self.maps.get(name)
@@ -40,7 +49,7 @@ class Learner:
     def baseline(self) -> Baseline | None:
         if self.frames < WARMUP:
             return None
-        return Baseline(self.noise, self.saturated, self.maps["sharpness"], self.maps["texture"],
+        return Baseline(self.noise, self.saturated, self.grain, self.maps["sharpness"], self.maps["texture"],
                         self.maps["structure"])
 
 
@@ -66,15 +75,27 @@ class Watch:
         m = measure(gray, self._previous, self.clock)
         if same_bytes:
             m = replace(m, motion=0.0, clock_motion=0.0 if self.clock else -1.0)
-        learner = self.learners.setdefault(period, Learner())
-        values = scores(m, learner.baseline(), clock_tiles(self.clock))
+        learner = self._learner(period, m.mean)
+        values = scores(m, learner.baseline() if learner else None, clock_tiles(self.clock))
+        if period == "twilight":
+            values = {c: v for c, v in values.items() if c not in TWILIGHT_SKIPS}
         bad = failing(values)
         for check in RULES:
-            self._count(check, check in bad)
-        if not bad and not self.active:
+            if period != "twilight" or check not in TWILIGHT_SKIPS:  # not judged: neither raised nor cleared
+                self._count(check, check in bad)
+        # A frame teaches only with one before it: its grain (and so its sharpness) is known only then.
+        if not bad and not self.active and learner is not None and period != "twilight" and m.motion >= 0:
             learner.learn(m)
         self._previous = gray
         return Verdict(frozenset(self.active), frozenset(bad), values, m)
+
+    def _learner(self, period: Period, mean: float) -> Learner | None:
+        if period != "twilight":
+            return self.learners.setdefault(period, Learner())
+        ready = [x for x in self.learners.values() if x.baseline() is not None]
+        near = min(ready, key=lambda x: abs(x.mean - mean), default=None)
+        # Only a baseline of about this brightness tells anything (the first dawn has no day one yet).
+        return near if near is not None and abs(near.mean - mean) <= TWILIGHT_MATCH * max(near.mean, 1.0) else None
 
     def lost_sight(self) -> None:
         """No frame this probe (offline, corrupt): the next frame is not compared with a stale one."""

@@ -3,6 +3,7 @@ for every camera of the test site (loopback allowed explicitly, as a site would 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,10 +23,17 @@ from hub.settings import load_settings
 from hub.storage.sqlite_store import SQLiteStore
 from simulators.camera_http import HttpCamera
 from simulators.camera_scene import CLOCK_REGION
-from tests.cameras.rig import LIMITS
+from tests.cameras.rig import LIMITS, NOON
 from tests.cameras.sites import camera_site
 
-HTTP_PORT = 8123  # the hub's own port in these settings: refused as a camera address
+HTTP_PORT = 8123
+_STARTED = time.monotonic()
+
+
+def midday() -> int:
+    """Real time passing, from noon in Phú Thọ: the cameras' day and the hub's sun agree whenever tests run."""
+    return NOON + int((time.monotonic() - _STARTED) * 1000)
+  # the hub's own port in these settings: refused as a camera address
 
 
 @dataclass
@@ -56,8 +64,8 @@ def camera_app(tmp: Path, count: int = 2, *, residents_see_thumbnails: bool = Fa
     services = SERVICES if any(s.name == "cameras" for s in SERVICES) else (*SERVICES, CAMERAS)
     options = {"cameras": CameraOptions(tick_s=0.05, interval_s=0.15, workers=4, limits=LIMITS, slow_ms=500)}
     hub = Hub(settings, camera_site(count), MemoryBroker().client(), SQLiteStore(tmp / "telemetry.sqlite3"),
-              Outbox(tmp / "outbox.sqlite3"), options=options, services=services)
-    cams = {d.id: HttpCamera(d.id, width=480, height=270, seed=i).start()
+              Outbox(tmp / "outbox.sqlite3"), options=options, services=services, clock=midday)
+    cams = {d.id: HttpCamera(d.id, width=480, height=270, seed=i, clock=midday).start()
             for i, d in enumerate(hub.site.devices)}
     try:
         with TestClient(with_camera_routes(create_app(lambda: hub))) as client:

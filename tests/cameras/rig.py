@@ -57,7 +57,8 @@ class Rig:
 
 
 @contextmanager
-def rig(tmp: Path, count: int = 1, *, width: int = 640, height: int = 360, slow_s: float = 0.8) -> Iterator[Rig]:
+def rig(tmp: Path, count: int = 1, *, width: int = 640, height: int = 360, slow_s: float = 0.8,
+        limits: Limits = LIMITS, workers: int = 4) -> Iterator[Rig]:
     clock = ControlledClock(NOON)
     site = camera_site(count)
     db = StateDB(tmp / "hub.sqlite3", MIGRATIONS + CAMERA_MIGRATIONS)
@@ -68,7 +69,7 @@ def rig(tmp: Path, count: int = 1, *, width: int = 640, height: int = 360, slow_
     cams = {d.id: HttpCamera(d.id, width=width, height=height, seed=i, clock=clock, slow_s=slow_s, reboot_s=0.3)
             for i, d in enumerate(site.devices)}
     points: list[Point] = []
-    options = CameraOptions(tick_s=0.05, workers=4, limits=LIMITS, slow_ms=500)
+    options = CameraOptions(tick_s=0.05, workers=workers, limits=limits, slow_ms=500)
     service = Cameras(site, bus, CameraStore(db), hub_events, lambda: LOOPBACK, clock=clock, options=options,
                       record=points.extend)
     r = Rig(service, clock, broker, cams, points=points)

@@ -10,7 +10,7 @@ import pytest
 
 from hub.cameras.checks import RULES, Check, failing, measure, scores
 from hub.cameras.frames import Gray
-from hub.cameras.watch import WARMUP, Watch
+from hub.cameras.watch import WARMUP, Period, Watch
 from tests.cameras.frames import blurred, covered, glare, shot, view
 
 BASE = view(1)
@@ -87,7 +87,8 @@ def test_dusk_dimming_and_night_noise_are_not_faults() -> None:
     watch = learnt(rng)
     for step in range(40):  # the light falls to a fifth, the grain grows, over forty probes
         gain = 1.0 - 0.8 * step / 39
-        verdict = watch.observe(shot(BASE, rng, gain=gain, sigma=2 + 2 * step / 39), "day" if gain > 0.5 else "night")
+        light: Period = "day" if gain > 0.8 else "twilight" if gain > 0.4 else "night"
+        verdict = watch.observe(shot(BASE, rng, gain=gain, sigma=2 + 2 * step / 39), light)
         assert verdict.active == frozenset(), (step, verdict.scores)
 
 
@@ -104,7 +105,7 @@ def test_a_fault_never_becomes_the_baseline() -> None:
 def test_checks_needing_a_baseline_wait_for_one() -> None:
     rng = np.random.default_rng(9)
     values = scores(measure(shot(BASE, rng)), None)
-    assert set(values) == {Check.BLACK, Check.COVERED} and values[Check.COVERED] == 0.0
+    assert set(values) == {Check.BLACK, Check.COVERED, Check.GLARE} and values[Check.COVERED] == 0.0
     assert failing({Check.BLACK: 3.0, Check.COVERED: 1.0, Check.BLURRED: 0.1}) == {Check.BLACK}
 
 
@@ -113,4 +114,16 @@ def test_a_lens_covered_from_the_start_is_seen_without_a_baseline() -> None:
     watch = Watch()
     for _ in range(RULES[Check.COVERED].debounce):
         verdict = watch.observe(covered(rng), "day")
+    assert verdict.active == {Check.COVERED}
+
+
+def test_twilight_teaches_nothing_and_judges_against_the_nearest_baseline() -> None:
+    rng = np.random.default_rng(11)
+    watch = learnt(rng)
+    frames = watch.learners["day"].frames
+    for _ in range(5):
+        assert watch.observe(shot(BASE, rng, gain=0.95), "twilight").active == frozenset()
+    assert watch.learners["day"].frames == frames and "twilight" not in watch.learners
+    for _ in range(RULES[Check.COVERED].debounce):
+        verdict = watch.observe(covered(rng), "twilight")
     assert verdict.active == {Check.COVERED}

@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 import numpy as np
 
 from hub.cameras.frames import decode
-from hub.cameras.watch import Watch
+from hub.cameras.watch import Period, Watch
 from simulators.camera_scene import CLOCK_REGION, Scene, daylight, encode
 
 MIDNIGHT = int(datetime(2026, 11, 19, 17, 0, tzinfo=UTC).timestamp() * 1000)  # 00:00 in Phú Thọ
 PROBE_MS = 60_000
+
+
+def period(t: int) -> Period:
+    light = daylight(t)
+    return "day" if light >= 0.95 else "night" if light <= 0.05 else "twilight"
 
 
 def test_a_healthy_camera_raises_nothing_in_a_day_with_dusk_and_dawn() -> None:
@@ -23,7 +28,7 @@ def test_a_healthy_camera_raises_nothing_in_a_day_with_dusk_and_dawn() -> None:
     for probe in range(24 * 3600 * 1000 // PROBE_MS):
         t = MIDNIGHT + probe * PROBE_MS
         lights.add(round(daylight(t), 1))
-        verdict = watch.observe(decode(encode(scene.render(t, rng))).gray, "day" if daylight(t) >= 0.5 else "night")
+        verdict = watch.observe(decode(encode(scene.render(t, rng))).gray, period(t))
         assert verdict.active == frozenset(), (probe, verdict.scores)
         odd += bool(verdict.failing)
     assert {0.0, 0.5, 1.0} <= lights  # the day did pass through dusk and dawn
