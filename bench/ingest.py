@@ -7,8 +7,9 @@ persistent session first, then the consumer connects and drains them.
   3. hub -> influxd 1.x: the same into a real influxd
 Each line: rate, ratio to the raw ceiling, messages lost. Plus the hub's peak memory (VmHWM) and where its
 time goes per message: receive (CPU of paho's network thread in the hub), then the committer's stages
-(decode, commit, ack, routing = registry + hand-off to the services' router), from the line the hub logs
-when it stops; the raw subscriber's own CPU per message is printed beside it.
+(decode, commit, ack, routing = registry + hand-off to the services' router) as CPU µs with wall µs in
+brackets (wall includes the wait for the GIL), from the line the hub logs when it stops; each service's
+µs per message on its own worker from the router's line; the raw subscriber's own CPU per message beside.
 
     .venv/bin/python bench/ingest.py [--messages 100000] [--devices 10000]
 """

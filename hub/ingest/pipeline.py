@@ -19,7 +19,7 @@ from hub.bus.base import Bus, Message
 from hub.domain import Accepted
 from hub.ingest.decode import ClockBounds, decode
 from hub.ingest.outbox import DeadLetter, Outbox
-from hub.ingest.stages import StageClock
+from hub.ingest.stages import StageClock, stamp
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.storage.base import Point
@@ -125,7 +125,7 @@ class Ingest:
         batch = self._drain()
         if not batch:
             return 0
-        t0 = time.perf_counter_ns()
+        stamps = [stamp()]
         now = self._clock()
         points: list[Point] = []
         dead: list[DeadLetter] = []
@@ -141,7 +141,7 @@ class Ingest:
                 points.append(result.point)
             else:
                 dead.append(DeadLetter(now, message.topic, message.payload, result.reason, result.detail))
-        t1 = time.perf_counter_ns()
+        stamps.append(stamp())
         try:
             pruned = self._outbox.commit(points, dead, offsets.maps[0])
         except Exception as exc:
@@ -152,7 +152,7 @@ class Ingest:
             self.commits.last_failure_ms = self._clock()
             self._metrics.commit_failures.add()
             raise
-        t2 = time.perf_counter_ns()
+        stamps.append(stamp())
         self.commits.failures = 0
         self._offsets.update(offsets.maps[0])
         if self._ack_many is not None:
@@ -160,12 +160,13 @@ class Ingest:
         else:
             for message in batch:
                 self._bus.ack(message)
-        t3 = time.perf_counter_ns()
+        stamps.append(stamp())
         self._count(batch, accepted, dead, pruned)
         for callback in self.on_committed:
             callback()
         self._after_commit(accepted, now)
-        self.stages.add(len(batch), t1 - t0, t2 - t1, t3 - t2, time.perf_counter_ns() - t3)
+        stamps.append(stamp())
+        self.stages.add(len(batch), stamps)
         return len(batch)
 
     def _after_commit(self, accepted: list[Accepted], now: int) -> None:
