@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from devices.contract import (
     MAX_PAYLOAD_BYTES,
@@ -35,10 +35,22 @@ __all__ = ["MAX_DETAIL_CHARS", "MAX_TOPIC_CHARS", "ClockBounds", "Rejected", "de
 # cached or repeated in a detail (a flood of unique 30 KiB topics must not cost memory or disk).
 MAX_TOPIC_CHARS = 256
 MAX_DETAIL_CHARS = 300
-# Parsed topics of known devices, looked up instead of parsed again (a few topics per device). Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """What a topic means, worked out once: where it comes from, the model of its payload (None for
+    availability's bare word) and the measurement it lands in."""
+
+    where: DeviceTopic
+    model: type[BaseModel] | None
+    measurement: str
+
+
+# Routes of known devices' topics, looked up instead of parsed again (a few topics per device). Unknown
 # devices are never cached, so the cache is bounded by the inventory; the cap is a second guard.
-_TOPICS: dict[str, DeviceTopic] = {}
-_TOPICS_CAP = 1 << 17
+_ROUTES: dict[str, _Route] = {}
+_ROUTES_CAP = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +74,14 @@ def decode(
 ) -> Accepted | Rejected:
     """`offsets`: per-device clock offsets, read and set (hub/ingest/clock.py); `serial`: the key's last
     part for availability, whose bare-word payload has no seq (the caller keeps it unique)."""
-    where = _TOPICS.get(topic)
-    if where is None:
-        parsed = _parse(topic)
-        if isinstance(parsed, Rejected):
-            return parsed
-        where = parsed
-    if where.channel not in MEASUREMENT_OF_CHANNEL and where.channel not in (Channel.TELEMETRY, Channel.AVAILABILITY):
-        return Rejected("bad_topic", f"channel {where.channel!s} is not a device -> hub channel")
+    route = _ROUTES.get(topic)
+    known = route is not None
+    if route is None:
+        found = _route(topic)
+        if isinstance(found, Rejected):
+            return found
+        route = found
+    where = route.where
     if len(payload) > MAX_PAYLOAD_BYTES:
         return Rejected("oversized", f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
     entry = inventory.get(where.device)
@@ -77,12 +89,27 @@ def decode(
         return Rejected("unknown_device", f"device {where.device!r} is not in the site inventory")
     if entry.kind != where.kind:
         return Rejected("wrong_kind", f"device {where.device!r} is a {entry.kind}, not a {where.kind}")
-    if len(_TOPICS) >= _TOPICS_CAP:
-        _TOPICS.clear()
-    _TOPICS[topic] = where
-    if where.channel == Channel.AVAILABILITY:
+    if not known:
+        if len(_ROUTES) >= _ROUTES_CAP:
+            _ROUTES.clear()
+        _ROUTES[topic] = route
+    if route.model is None:
         return _availability(where, entry, payload, now_ms, serial)
-    return _json_message(where, entry, payload, now_ms, bounds, {} if offsets is None else offsets)
+    return _json_message(route, route.model, entry, payload, now_ms, bounds, {} if offsets is None else offsets)
+
+
+def _route(topic: str) -> _Route | Rejected:
+    where = _parse(topic)
+    if isinstance(where, Rejected):
+        return where
+    if where.channel == Channel.AVAILABILITY:
+        return _Route(where, None, AVAILABILITY)
+    if where.channel == Channel.TELEMETRY:
+        return _Route(where, KINDS[where.kind].models[where.channel], where.kind.value)
+    measurement = MEASUREMENT_OF_CHANNEL.get(where.channel)
+    if measurement is None:
+        return Rejected("bad_topic", f"channel {where.channel!s} is not a device -> hub channel")
+    return _Route(where, KINDS[where.kind].models[where.channel], measurement)
 
 
 def _availability(
@@ -96,14 +123,15 @@ def _availability(
 
 
 def _json_message(
-    where: DeviceTopic,
+    route: _Route,
+    model: type[BaseModel],
     entry: InventoryEntry,
     payload: bytes,
     now_ms: int,
     bounds: ClockBounds,
     offsets: MutableMapping[str, int],
 ) -> Accepted | Rejected:
-    model = KINDS[where.kind].models[where.channel]  # where.kind is a Kind already: no enum lookup
+    where = route.where
     try:
         message = model.model_validate_json(payload)
     except ValidationError as exc:
@@ -115,8 +143,7 @@ def _json_message(
     ts, replaced = place(where.device, device_ts, now_ms, bounds, offsets)
     if replaced:
         data[FIELD_DEVICE_TS] = device_ts  # keep what the device said, for the technician
-    measurement = MEASUREMENT_OF_CHANNEL.get(where.channel, where.kind.value)
-    point = Point(measurement, where.site, where.device, entry.group, ts, data, int(data["seq"]))
+    point = Point(route.measurement, where.site, where.device, entry.group, ts, data, int(data["seq"]))
     return Accepted(where, point, message, replaced)
 
 

@@ -207,9 +207,9 @@ def test_a_long_bad_id_is_not_repeated_whole_in_the_detail() -> None:
 
 
 def test_topics_of_unknown_devices_are_not_cached() -> None:
-    before = len(decoding._TOPICS)
+    before = len(decoding._ROUTES)
     for i in range(500):
         decode(topic("s", "light", f"stranger-{i}", "telemetry"), telemetry(), NOW, INV, BOUNDS)
-    assert len(decoding._TOPICS) == before
+    assert len(decoding._ROUTES) == before
     decode(T, telemetry(), NOW, INV, BOUNDS)
-    assert decoding._TOPICS.get(T) is not None
+    assert decoding._ROUTES.get(T) is not None
