@@ -1,7 +1,9 @@
-"""The ingest pipeline: bus thread -> committer thread (decode, registry, outbox commit, then ack).
+"""The ingest pipeline: bus thread -> committer thread (decode, outbox commit, ack, then hand-off).
 
 paho's network thread only appends to a queue: validation, the outbox transaction and the acks happen in
-batches on the committer thread, so one SQLite commit and one wake-up cover thousands of messages.
+batches on the committer thread, so one SQLite commit and one wake-up cover thousands of messages. Only
+after the acks do the live registry and the observers (the router, which feeds the services on their own
+workers) see the batch, each call guarded: nothing but the bridge can hold back or lose a batch.
 """
 
 from __future__ import annotations
