@@ -91,6 +91,26 @@ def cmd_control(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cameras(args: argparse.Namespace) -> int:
+    from devices.site_loader import load_site
+    from simulators.camera_serve import serve
+
+    width, _, height = args.size.partition("x")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    serve(load_site(args.site), args.host, args.base_port, int(width), int(height), stop)
+    return 0
+
+
+def cmd_camera_fault(args: argparse.Namespace) -> int:
+    from simulators.camera_serve import set_fault
+
+    fault = set_fault(args.host, args.port, None if args.fault in ("none", "clear") else args.fault)
+    print(f"{args.host}:{args.port}: {fault or 'no fault'}")
+    return 0
+
+
 def cmd_faults(args: argparse.Namespace) -> int:
     for kind, faults in fault_catalogue().items():
         for name, what in faults.items():
@@ -155,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     power.add_argument("--control", **ctl)
     power.set_defaults(run=cmd_control)
     sub.add_parser("faults", help="list the fault names per kind").set_defaults(run=cmd_faults)
+    cams = sub.add_parser("cameras", help="serve the site's cameras over HTTP (snapshot, MJPEG, health) until Ctrl-C")
+    cams.add_argument("--site", type=Path, default=MODEL_SITE, metavar="FILE")
+    cams.add_argument("--host", default="127.0.0.1")
+    cams.add_argument("--base-port", type=int, default=8600, metavar="PORT", help="first port (default 8600)")
+    cams.add_argument("--size", default="1280x720", help="picture size (default 1280x720)")
+    cams.set_defaults(run=cmd_cameras)
+    camera_fault = sub.add_parser("camera-fault", help="set a fault on one HTTP camera (none clears it)")
+    camera_fault.add_argument("port", type=int)
+    camera_fault.add_argument("fault", help="offline, hang, slow, freeze, black, covered, blur, turned_away, noisy, "
+                              "glare, stop_recording, storage_full, reboot, corrupt, enormous, or none")
+    camera_fault.add_argument("--host", default="127.0.0.1")
+    camera_fault.set_defaults(run=cmd_camera_fault)
     return parser
 
 
