@@ -32,7 +32,7 @@ def test_camera_fault_without_a_camera_says_so(capsys: pytest.CaptureFixture[str
 
 
 def test_serve_runs_every_camera_of_the_site_until_stopped() -> None:
-    stop, lines = threading.Event(), []
+    stop, lines = threading.Event(), list[str]()
     thread = threading.Thread(target=serve, args=(camera_site(2), "127.0.0.1", 0, 320, 180, stop, lines.append))
     thread.start()
     try:
