@@ -13,6 +13,7 @@ from devices.contract import Kind
 from hub.api.access import ANY_ROLE, allow
 from hub.api.deps import HubDep
 from hub.broadcasts.service import Broadcasts
+from hub.cameras.service import Cameras
 from hub.registry import DeviceLive
 from hub.runtime import Hub
 from hub.timeutil import now_ms
@@ -40,6 +41,8 @@ class HomeSummary(BaseModel):
 def home(hub: HubDep) -> HomeSummary:
     now, stale = now_ms(), hub.registry.stale_after_ms
     lights_on = lights = cameras_ok = cameras = offline = total = 0
+    probed = hub.services.get("cameras")
+    health = probed.health_now() if isinstance(probed, Cameras) else {}  # as probed: picture, recording, storage
     for live in hub.registry.all():
         online = live.is_online(now, stale)
         total += 1
@@ -49,7 +52,7 @@ def home(hub: HubDep) -> HomeSummary:
             lights_on += online and live.state.get("state") == "ON"
         elif live.kind == Kind.CAMERA:
             cameras += 1
-            cameras_ok += _camera_ok(live, online)
+            cameras_ok += health[live.id] == "ok" if live.id in health else _camera_ok(live, online)
     return HomeSummary(
         site_name=hub.site.name, lights_on=lights_on, lights_total=lights, devices_offline=offline, devices_total=total,
         cameras_ok=cameras_ok, cameras_total=cameras, faults=len(_devices_in_fault(hub)),

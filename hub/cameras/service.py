@@ -172,6 +172,11 @@ class Cameras(ServiceBase):
                 self.maintenance[device] = until_ms
             self._due[device] = 0
 
+    def health_now(self) -> dict[str, str]:
+        """Status of each camera the hub probes (addressed and probed at least once); others are left out."""
+        with self._lock:
+            return {d: st.status.value for d, st in self.now.items() if d in self.targets and st.probed}
+
     def snapshot(self, device: str) -> tuple[Now, int | None, bool]:
         """(status as held now, maintenance until, has an address) for the views, under the lock."""
         with self._lock:

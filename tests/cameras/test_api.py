@@ -52,6 +52,8 @@ def test_a_covered_camera_and_a_full_card_are_told_in_vietnamese(app: CameraApp)
     eventually(lambda: cameras(app)["cam-1"]["vi"] == "hình bị che khuất", 20, "cam-1 covered")
     full = cameras(app)["cam-2"]
     assert full["status"] == "degraded" and full["vi"] == "không ghi hình — bộ nhớ đầy"
+    home = app.client.get("/api/home", headers=bearer(app.hub, Role.RESIDENT)).json()
+    assert (home["cameras_ok"], home["cameras_total"]) == (0, 2)  # the home screen counts neither as working
     detail = app.client.get("/api/cameras/cam-1", headers=bearer(app.hub, Role.HEAD)).json()
     fault = next(f for f in detail["faults"] if f["kind"] == "covered")
     assert fault["picture"] and fault["closed_ms"] is None
