@@ -46,6 +46,18 @@ BENCH = Who(None, "bench")
 BROKER_NODELAY = "\nset_tcp_nodelay true\n" in CONFIG  # the config start_mosquitto writes
 
 
+class Acks:
+    """The acks one `RawClient.send` waits for. Waited on in the caller's thread, as the hub's confirmation
+    is: one hand-over from paho's thread either way, no watcher thread in the baseline."""
+
+    def __init__(self, events: list[threading.Event]) -> None:
+        self._events = events
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(event.wait(max(0.0, deadline - time.monotonic())) for event in self._events)
+
+
 class RawClient:
     """A plain paho client that sends `set` to lights and waits for their acks: the baseline."""
 
@@ -71,8 +83,8 @@ class RawClient:
         if event is not None:
             event.set()
 
-    def send(self, devices: list[str], command_id: str, on: bool) -> threading.Event:
-        """Send one `set` per device, each with its own id; the event is set when the last ack came."""
+    def send(self, devices: list[str], command_id: str, on: bool) -> Acks:
+        """Send one `set` per device, each with its own id; wait on the result for every ack."""
         events = []
         for i, device in enumerate(devices):
             event = threading.Event()
@@ -82,15 +94,7 @@ class RawClient:
             body = {"command_id": cid, "ts": now_ms(), "state": "ON" if on else "OFF"}
             self.client.publish(topic(self.site, Kind.LIGHT, device, Channel.SET), json.dumps(body), qos=1)
             events.append(event)
-        done = threading.Event()
-
-        def watch() -> None:
-            for event in events:
-                event.wait(120)
-            done.set()
-
-        threading.Thread(target=watch, daemon=True).start()
-        return done
+        return Acks(events)
 
     def close(self) -> None:
         self.client.disconnect()
@@ -111,6 +115,13 @@ class Confirmations:
     def _on_change(self, command: LightCommand) -> None:
         if all(p.status == Status.CONFIRMED for p in command.lights.values()):
             self._waiting.setdefault(command.id, threading.Event()).set()
+
+
+def work(hub: Hub) -> tuple[int, float]:
+    """Messages the hub's ingest has committed so far, and seconds its lights worker spent handling them: the
+    difference over a round says what the hub had to digest while the lights answered."""
+    lights = next(w for w in hub.router.status() if w.name == "lights")
+    return hub.ingest.stages.messages, lights.busy_s
 
 
 def one_light(hub: Hub, waits: Confirmations, raw: RawClient, lights: list[str],
@@ -148,15 +159,18 @@ def all_lights(hub: Hub, waits: Confirmations, raw: RawClient, lights: list[str]
         started = time.perf_counter()
         assert raw.send(lights, f"all{r}", on).wait(120), "raw: not every light acked"
         raw_s = time.perf_counter() - started
+        before = work(hub)
         started = time.perf_counter()
         command = hub.lights.commands.submit(CommandRequest.model_validate({"target": {"all": True}, "on": on}), BENCH)
         assert waits.expect(command.id).wait(120), f"not all lights confirmed: {command.rollup().en}"
         hub_s = time.perf_counter() - started
+        after = work(hub)
         raws.append(raw_s * 1000)
         hubs.append(hub_s * 1000)
         lines.append(figure(f"raw paho set -> every ack, {len(lights)} lights", raw_s * 1000, "ms"))
         lines.append(figure(f"hub command -> last confirmed, {len(lights)} lights", hub_s * 1000, "ms", raw_s * 1000,
-                            f"(round {r + 1}, {'on' if on else 'off'})"))
+                            f"(round {r + 1}, {'on' if on else 'off'}: {after[0] - before[0]:,} msgs in, lights "
+                            f"worker busy {(after[1] - before[1]) * 1000:,.0f} ms)"))
     raw_median = percentile(raws, 50)
     lines.append(figure(f"raw paho set -> every ack, {len(lights)}, median", raw_median, "ms"))
     lines.append(figure(f"hub command -> last confirmed, {len(lights)}, median", percentile(hubs, 50), "ms",
