@@ -389,6 +389,14 @@ def test_head_records_uploads_and_schedules_for_later(speaker_hub: SpeakerHub, t
     expect(slot).to_contain_text("Vùng phía Nam")
     slot.scroll_into_view_if_needed()
     shot(phone, "head-week-vi")
+    # Per zone: the north zone's week has its own one-off and not the south's.
+    week = phone.locator("[data-section='week']")
+    week.locator("[data-zone-filter='vung-bac']").click()
+    expect(slot).to_have_count(0)
+    expect(week).to_contain_text("Cắt điện để sửa đường dây")
+    week.locator("[data-zone-filter='vung-nam']").click()
+    expect(week).not_to_contain_text("Cắt điện để sửa đường dây")
+    expect(slot).to_have_count(1)  # its day stays unfolded
 
     # Cancelled from its row: gone from the week.
     phone.once("dialog", lambda dialog: dialog.accept())
