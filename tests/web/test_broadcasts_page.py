@@ -292,6 +292,7 @@ def test_the_emergency_button_sends_nothing_without_its_confirmation(speaker_hub
 
     # The head cancels it from its row: every speaker stops.
     row = phone.locator(f"[data-bulletin='{emergency[0]['id']}']")
+    expect(row.locator("[data-delivery]")).to_have_text(f"{total}/{total} loa đang phát")
     phone.once("dialog", lambda dialog: dialog.accept())
     row.locator("[data-control='cancel']").click()
     expect(phone.locator("[data-sent] [data-delivery]")).to_have_text(f"{total}/{total} loa đã dừng", timeout=30_000)

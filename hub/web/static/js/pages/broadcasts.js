@@ -338,8 +338,9 @@ export function mount(ctx) {
     const old = deliveries.get(data.bulletin);
     if (old && old.occurrence > data.occurrence) return; // an older occurrence's late report
     deliveries.set(data.bulletin, { ...data });
-    for (const el of root.querySelectorAll(`[data-delivery="${data.bulletin}"]`)) {
-      el.replaceWith(deliveryLine(data.bulletin));
+    if (control) {
+      renderSent();
+      renderActive(); // a row that had no line yet gets one
     }
     if (data.done) reloadSoon();
     else if (control) reloadLogSoon();
