@@ -74,7 +74,7 @@ def bench_cycle(cameras: int) -> None:
     limits = Limits()  # production's: 3 s connect, 5 s read, 10 s total
     with tempfile.TemporaryDirectory() as tmp, rig(Path(tmp), cameras, width=1280, height=720, limits=limits,
                                                    workers=8) as r:
-        r.round()  # warm: connections, first frames
+        r.round(timeout_s=120)  # warm: connections, first frames
 
         def cycle() -> tuple[float, float]:
             start = time.monotonic()

@@ -265,6 +265,8 @@ class Cameras(ServiceBase):
                                          "status": st.status.value}
         if r.latency_ms is not None:
             fields["latency_ms"] = round(r.latency_ms, 1)
+        if r.size is not None:
+            fields["width"], fields["height"] = r.size
         if r.reading is not None:
             for name in ("recording", "storage_free_pct", "temperature_c", "uptime_s"):
                 value = getattr(r.reading, name)

@@ -96,3 +96,4 @@ def test_readings_go_to_the_telemetry_path(tmp_path: Path) -> None:
         point = r.points[-1]
         assert point.measurement == "camera" and point.device == "cam-1" and point.group == "cong-sau"
         assert point.fields["reachable"] is True and "storage_free_pct" in point.fields
+        assert (point.fields["width"], point.fields["height"]) == (640, 360) and "score_black" in point.fields
