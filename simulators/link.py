@@ -41,7 +41,7 @@ class DeviceLink:
         self.on_message: Callable[[str, bytes], None] = lambda topic, payload: None
         # Called with (topic, payload) once the broker acknowledged a message (PUBACK): a test's ledger
         # (tests/support/ledger.py) counts loss from exactly these. None: nothing is remembered per message.
-        self.on_acked: Callable[[str, str], None] | None = None
+        self.on_acked: Callable[[str, str], object] | None = None
         self._unacked: dict[int, tuple[str, str]] = {}
         self._availability, self._subscriptions = availability, subscriptions
         self._timers: dict[str, Timer] = {}

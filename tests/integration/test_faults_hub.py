@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from simulators.fleet import Fleet
 from tests.hub.sites import load_site
 from tests.support.faults import report, settle, sized
 from tests.support.hubproc import HubProcess
-from tests.support.ledger import sqlite_rows
+from tests.support.ledger import Ledger, sqlite_rows
 from tests.support.mosquitto import Mosquitto
 from tests.support.mqttrelay import PubackTrap
 from tests.support.publisher import Publisher
@@ -87,4 +88,36 @@ def test_hub_sigkilled_at_random_points_loses_nothing(
         trap.close()
     report(capsys, f"hub SIGKILLed {KILLS} times (seed {seed})", verdict)
     assert verdict.sent == sent[0] > KILLS * 1000
+    assert verdict.exact, verdict.explain()
+
+
+def test_simulated_lights_through_hub_kills_lose_nothing(
+    tmp_path: Path, mosquitto: Mosquitto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The simulators' own links keep the ledger here: state, telemetry and events, every channel with a seq."""
+    site = load_site(10)
+    hub = HubProcess(tmp_path / "hub", write_site(site, tmp_path / "site.toml"), mosquitto.url)
+    ledger = Ledger()
+    fleet = Fleet(site, mosquitto.host, mosquitto.port, telemetry_interval_s=0.02, keepalive=5)
+    for device in fleet.devices:
+        device.link.on_acked = ledger.record_message
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    hub.start()
+    try:
+        eventually(lambda: hub.ok("broker"), 30, "the hub subscribed")
+        assert fleet.start(30), "the simulated lights did not come online"
+        for _ in range(sized(3, 12)):
+            time.sleep(rng.uniform(0.2, 1.5))
+            hub.kill()
+            time.sleep(rng.uniform(0.0, 1.0))
+            hub.start()
+            eventually(lambda: hub.ok("broker"), 30, "the hub subscribed again")
+        assert fleet.stop(), "the simulated lights did not stop"
+        verdict = settle(ledger, lambda: sqlite_rows(hub.data_dir / "telemetry.sqlite3"), 60)
+    finally:
+        fleet.stop()
+        hub.stop()
+    report(capsys, f"simulated lights, hub SIGKILLed {sized(3, 12)} times (seed {seed})", verdict)
+    assert verdict.sent > 1000
     assert verdict.exact, verdict.explain()
