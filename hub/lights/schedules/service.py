@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import secrets
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from devices.contract import Channel, Kind, topic
 from hub.bus.base import Bus
@@ -20,7 +21,7 @@ from hub.lights.schedules.rules import Rule, RuleBody, check_rule, resolve
 from hub.lights.schedules.tables import ConfigLedger, Pushed, RuleTable
 from hub.lights.targets import all_lights, groups_reached, known_target, light_groups, rules_for
 from hub.registry import Registry
-from hub.scheduling.sun import Place, daylight
+from hub.scheduling.sun import Place, daylight, sun_event
 from hub.scheduling.timeline import Step, changes
 from hub.timeutil import now_ms
 
@@ -34,6 +35,16 @@ class RuleError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What a group's schedule asks and whether it is full daylight, from `start_ms` until `end_ms`."""
+
+    start_ms: int  # inclusive
+    end_ms: int  # exclusive
+    level: int | None  # None: no rule reaches the group
+    daylight: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +65,7 @@ class ScheduleService:
         self._last_push_ms: int | None = None
         # group -> (window start, end, steps): what `expected` answers from, dropped on every push
         self._expected: dict[str, tuple[int, int, list[tuple[int, int]]]] = {}
+        self._spans: dict[str, Expected] = {}  # group -> the last answer of `expected` and when it holds
 
     def rules(self) -> list[Rule]:
         return self._rules.all()
@@ -114,6 +126,7 @@ class ScheduleService:
                         pushed.append(Pushed(device.id, config.version, now, int(end.timestamp() * 1000)))
             self._ledger.record(pushed)
             self._expected.clear()
+            self._spans.clear()
             if groups is None:
                 self._last_push_ms = now
         return len(pushed)
@@ -126,17 +139,35 @@ class ScheduleService:
     def expected(self, group: str, ts_ms: int) -> tuple[int | None, bool]:
         """What the schedule asks of `group` at `ts_ms` (None when no rule reaches it) and whether it is
         full daylight then (from 30 minutes after sunrise to 30 minutes before sunset)."""
-        lit_by_sun = daylight(self.place, datetime.fromtimestamp(ts_ms / 1000, self.place.tz), DUSK_MARGIN)
+        span = self.expected_span(group, ts_ms)
+        return span.level, span.daylight
+
+    def expected_span(self, group: str, ts_ms: int) -> Expected:
+        """`expected`, with the span of time around `ts_ms` it holds for (until the timeline's next step or
+        daylight's next edge). The fault detectors ask for every telemetry sample, so the last span of each
+        group is kept: a sample inside it costs a comparison, not a datetime and two sun lookups."""
         with self._lock:
-            cached = self._expected.get(group)
-            if cached is None or not cached[0] <= ts_ms < cached[1]:
-                start, end = push_window(ts_ms, self.place)
-                chosen, scope = rules_for(self.site, group, self._rules.all())
-                steps = changes(resolve(chosen, self.place, start, end, scope)) if chosen else []
-                cached = (int(start.timestamp() * 1000), int(end.timestamp() * 1000), steps)
-                self._expected[group] = cached
-        begun = [b for at, b in cached[2] if at <= ts_ms]
-        return (begun[-1] if begun else None), lit_by_sun
+            span = self._spans.get(group)
+            if span is None or not span.start_ms <= ts_ms < span.end_ms:
+                span = self._spans[group] = self._span(group, ts_ms)
+        return span
+
+    def _span(self, group: str, ts_ms: int) -> Expected:
+        """The answer of `expected` at `ts_ms` and the span around it where it holds (under the lock)."""
+        cached = self._expected.get(group)
+        if cached is None or not cached[0] <= ts_ms < cached[1]:
+            start, end = push_window(ts_ms, self.place)
+            chosen, scope = rules_for(self.site, group, self._rules.all())
+            steps = changes(resolve(chosen, self.place, start, end, scope)) if chosen else []
+            cached = (_ms(start), _ms(end), steps)
+            self._expected[group] = cached
+        window_start, window_end, steps = cached
+        i = bisect_right([at for at, _ in steps], ts_ms) - 1  # the last step begun by ts_ms
+        level = steps[i][1] if i >= 0 else None
+        begun_ms = steps[i][0] if i >= 0 else window_start
+        next_ms = steps[i + 1][0] if i + 1 < len(steps) else window_end
+        lit, sun_start, sun_end = _daylight_span(self.place, ts_ms)
+        return Expected(max(begun_ms, window_start, sun_start), min(next_ms, window_end, sun_end), level, lit)
 
     def status(self) -> list[ConfigStatus]:
         reported: dict[str, int | None] = {}
@@ -154,3 +185,22 @@ class ScheduleService:
             check_rule(rule, self.place, start.date())
         except ValueError as exc:
             raise RuleError("levels", str(exc)) from None
+
+
+def _daylight_span(place: Place, ts_ms: int) -> tuple[bool, int, int]:
+    """`daylight` at `ts_ms` (as sun.daylight decides it: both edges count as day) and the span of that
+    local day over which the answer stays the same, in epoch milliseconds."""
+    day = datetime.fromtimestamp(ts_ms / 1000, place.tz).date()
+    lit = daylight(place, datetime.fromtimestamp(ts_ms / 1000, place.tz), DUSK_MARGIN)
+    rise = _ms(sun_event(place, day, "sunrise") + DUSK_MARGIN)
+    dusk = _ms(sun_event(place, day, "sunset") - DUSK_MARGIN) + 1  # the first instant after the day
+    if lit:
+        return True, rise, dusk
+    midnight = datetime.combine(day, time(0), tzinfo=place.tz)
+    if ts_ms < rise:
+        return False, _ms(midnight), rise
+    return False, dusk, _ms(midnight + timedelta(days=1))
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
