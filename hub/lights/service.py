@@ -13,7 +13,7 @@ from devices.contract import Channel, Kind
 from hub.auth.audit import AuditLog
 from hub.auth.principal import Principal
 from hub.bus.base import Bus
-from hub.domain import Accepted
+from hub.lights.batch import sort_batch
 from hub.lights.commands.model import CommandRequest, LightCommand, sqlite_store
 from hub.lights.commands.service import CommandService, Who
 from hub.lights.energy.service import EnergyService, FullPower
@@ -21,7 +21,7 @@ from hub.lights.faults.detect import Context
 from hub.lights.faults.service import FaultService
 from hub.lights.faults.store import Fault, FaultTable
 from hub.lights.schedules.rules import Rule, RuleBody
-from hub.lights.schedules.service import ScheduleService
+from hub.lights.schedules.service import Expected, ScheduleService
 from hub.lights.schedules.tables import ConfigLedger, RuleTable
 from hub.registry import Registry
 from hub.service import Batch, Route
@@ -29,7 +29,6 @@ from hub.statedb import StateDB
 from hub.timeutil import now_ms
 
 log = logging.getLogger(__name__)
-Observer = Callable[[list[Accepted]], None]
 
 
 class Lights:
@@ -52,8 +51,8 @@ class Lights:
         self.faults = FaultService(registry, FaultTable(state), self._fault_context, clock=clock,
                                    hold_ms=offline_hold_ms)
         self.commands.listeners.append(self._on_command_change)
-        # Energy first: it learns each light's full power, which the lamp-failure detector then uses.
-        self.observers: list[Observer] = [self.commands.observe, self.energy.observe, self.faults.observe]
+        # per light: the schedule span its last fault context was made from, and that context
+        self._contexts: dict[str, tuple[Expected, Context]] = {}
         self._who: dict[str, Principal] = {}  # who sent each command still open, for its result's audit line
 
     def start(self) -> None:
@@ -64,13 +63,21 @@ class Lights:
         self.tick()  # after the worker's last batch: save what changed since the last tick
 
     def handle(self, batch: Batch) -> None:
-        """Every light message the router brings, in order, to each part (one part's bug spares the others)."""
-        items = list(batch)
-        for observe in self.observers:
+        """A routed batch, sorted once (hub/lights/batch.py): the commands get every availability, ack and
+        state in order; energy and then faults each light's telemetry and events as one run. Energy first:
+        it learns each light's full power, which the lamp-failure detector then uses. One part's bug spares
+        the others."""
+        parts = sort_batch(batch)
+        parts_in_order: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("commands", lambda: self.commands.observe(parts.control)),
+            ("energy", lambda: self.energy.take(parts.runs)),
+            ("faults", lambda: self.faults.take(parts.runs)),
+        )
+        for name, run in parts_in_order:
             try:
-                observe(items)
+                run()
             except Exception:
-                log.exception("lights: %s failed on a batch", getattr(observe, "__qualname__", observe))
+                log.exception("lights: the %s part failed on a batch", name)
 
     def resync(self) -> None:
         """Messages were dropped on a full queue. Nothing is made up: a lost ack or state ends in the
@@ -93,9 +100,21 @@ class Lights:
         return fault
 
     def _fault_context(self, device: str, ts_ms: int) -> Context:
-        light = self._registry.get(device)  # a plain dict lookup: this runs for every telemetry sample
-        scheduled, daylight = self.schedules.expected(light.group, ts_ms) if light else (None, False)
-        return Context(self.full_power.of(device), scheduled, daylight)
+        """What the detectors weigh a sample against; runs for every sample, so it is kept per light while
+        its schedule's span (the same object until the timeline steps, daylight turns or rules change) and
+        its full power hold: then the light's run of samples shares one context and, while the reading
+        repeats, one verdict."""
+        light = self._registry.get(device)
+        if light is None:
+            return Context(self.full_power.of(device), None, False)
+        span = self.schedules.expected_span(light.group, ts_ms)
+        full_w = self.full_power.of(device)
+        kept = self._contexts.get(device)
+        if kept is not None and kept[0] is span and kept[1].full_w == full_w:
+            return kept[1]
+        context = Context(full_w, span.level, span.daylight)
+        self._contexts[device] = (span, context)
+        return context
 
     # --- commands ------------------------------------------------------------------------------
     def command(self, request: CommandRequest, by: Principal) -> LightCommand:

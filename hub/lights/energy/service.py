@@ -1,15 +1,17 @@
-"""The energy service: follows each light's telemetry (ingest observer), adds up per light and local
-day what it used and what it would have used at full power, and writes the sums in one transaction per
-tick (light_energy, plus each light's last sample in light_meters so a restart loses no interval)."""
+"""The energy service: follows each light's telemetry (its run of each routed batch), adds up per light
+and local day what it used and what it would have used at full power, and writes the sums in one
+transaction per tick (light_energy, plus each light's last sample in light_meters so a restart loses no
+interval)."""
 
 from __future__ import annotations
 
 import threading
+from typing import Final
 
-from devices.contract import Channel, Kind
 from devices.light import LightTelemetry
 from devices.site import Site
 from hub.domain import Accepted
+from hub.lights.batch import Runs, sort_batch
 from hub.lights.energy.meter import DEFAULT_FULL_W, By, EnergyRow, Period, Sample, Use, between, local_day, roll_up
 from hub.lights.faults.detect import LEAK_W
 from hub.scheduling.sun import Place
@@ -45,23 +47,47 @@ class EnergyService:
         self._moved: set[str] = set()
 
     def observe(self, batch: list[Accepted]) -> None:
-        with self._lock:
-            for item in batch:
-                if (item.where.kind == Kind.LIGHT and item.where.channel == Channel.TELEMETRY
-                        and isinstance(item.message, LightTelemetry)):
-                    self._add(item.where.device, item.message, item.point.ts_ms)
+        """A batch as it comes (tests feed ingest's batches straight in)."""
+        self.take(sort_batch(batch).runs)
 
-    def _add(self, device: str, t: LightTelemetry, ts: int) -> None:
-        cur = Sample(ts, t.energy_wh, t.power_w, t.level)
-        self._full.observe(device, t.level, t.power_w)
-        prev = self._last.get(device)
-        if prev is not None and cur.ts_ms <= prev.ts_ms:
-            return  # a replay or an old sample: already counted
-        if prev is not None:
-            key = (device, local_day(prev.ts_ms, self._tz))
-            self._pending[key] = self._pending.get(key, Use()) + between(prev, cur, self._full.of(device))
-        self._last[device] = cur
-        self._moved.add(device)
+    def take(self, runs: Runs) -> None:
+        """Each light's run of the batch: its intervals summed per local day, one entry per light and day."""
+        with self._lock:
+            for device, items in runs.items():
+                self._add_run(device, items)
+
+    def _add_run(self, device: str, items: list[Accepted]) -> None:
+        """What `between` says of each interval, added in order to the light's pending sum of its day (the
+        same additions, in the same order, as one sample at a time: equal sums to the last bit)."""
+        full, tz = self._full, self._tz
+        prev = last = self._last.get(device)
+        day: str | None = None  # the local day whose sum is being added to
+        wh = full_wh = 0.0
+        on_ms = 0
+        for item in items:
+            t = item.message
+            if not isinstance(t, LightTelemetry):
+                continue  # a fault event
+            cur = Sample(item.point.ts_ms, t.energy_wh, t.power_w, t.level)
+            full.observe(device, t.level, t.power_w)
+            if prev is not None:
+                if cur.ts_ms <= prev.ts_ms:
+                    continue  # a replay or an old sample: already counted
+                today = local_day(prev.ts_ms, tz)
+                if today != day:  # the run's first interval, or a new local day: switch sums
+                    if day is not None:
+                        self._pending[(device, day)] = Use(wh, full_wh, on_ms)
+                    day = today
+                    so_far = self._pending.get((device, day), _NOTHING)
+                    wh, full_wh, on_ms = so_far.wh, so_far.full_wh, so_far.on_ms
+                use = between(prev, cur, full.of(device))
+                wh, full_wh, on_ms = wh + use.wh, full_wh + use.full_wh, on_ms + use.on_ms
+            prev = cur
+        if day is not None:
+            self._pending[(device, day)] = Use(wh, full_wh, on_ms)
+        if prev is not last and prev is not None:
+            self._last[device] = prev
+            self._moved.add(device)
 
     def flush(self) -> None:
         with self._lock:
@@ -91,6 +117,9 @@ class EnergyService:
         )
         uses = [(r["device"], r["day"], Use(r["wh"], r["full_wh"], r["on_ms"])) for r in rows]
         return roll_up(uses, self._site, by, period, self.tariff)
+
+
+_NOTHING: Final = Use()
 
 
 def _row(s: Sample) -> tuple[int, float, float, int]:

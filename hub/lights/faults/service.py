@@ -1,7 +1,7 @@
-"""The fault service: runs the detectors on each telemetry sample (from the ingest observer), takes the
-lights' own fault events, and on every tick decides which lights are offline and whether the lights of one
-power cabinet went together (one power-loss incident, not twenty alarms). Each fault opens, is seen by the
-head or a technician, and closes by itself when what caused it clears.
+"""The fault service: runs the detectors over each light's telemetry (its run of each routed batch),
+takes the lights' own fault events, and on every tick decides which lights are offline and whether the
+lights of one power cabinet went together (one power-loss incident, not twenty alarms). Each fault opens,
+is seen by the head or a technician, and closes by itself when what caused it clears.
 
 A detector must agree twice in a row to open or close a fault: one sample can catch a lamp mid-switch.
 """
@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
-from devices.contract import Channel, Kind
+from devices.contract import Kind
 from devices.light import LightEvent, LightTelemetry
 from hub.domain import Accepted
-from hub.lights.faults.detect import Context, FaultKind, Reading, evaluate, group_offline
+from hub.lights.batch import Runs, sort_batch
+from hub.lights.faults.detect import DETECTORS, Context, FaultKind, Reading, group_offline
 from hub.lights.faults.store import Fault, FaultTable
 from hub.registry import Registry
 from hub.timeutil import now_ms
@@ -24,6 +25,8 @@ from hub.timeutil import now_ms
 log = logging.getLogger(__name__)
 CONFIRM = 2
 Listener = Callable[[Fault], None]
+_KINDS: Final = tuple(DETECTORS)
+_DETECT: Final = tuple(DETECTORS.values())
 _FROM_EVENT = {"lamp_failure": FaultKind.LAMP_FAILURE, "relay_fault": FaultKind.RELAY_FAULT}
 
 
@@ -37,19 +40,22 @@ class FaultService:
         self._size = {c.id: len(site.fed_by(c.id)) for c in site.cabinets}
         self._lock = threading.RLock()
         self._open: dict[tuple[FaultKind, str], Fault] = {(f.kind, f.subject): f for f in table.open_faults()}
-        self._streak: dict[tuple[str, FaultKind], tuple[bool, int]] = {}
+        # light -> per detector (in DETECTORS' order): its last verdict and how many samples in a row gave it
+        self._streak: dict[str, list[tuple[bool, int] | None]] = {}
+        self.evaluations = 0  # detector runs (each light's run of a batch reuses a verdict while nothing changed)
         self._offline_since: dict[str, int] = {}  # offline, not yet part of a fault
         self.listeners: list[Listener] = []
 
     def observe(self, batch: list[Accepted]) -> None:
+        """A batch as it comes (tests feed ingest's batches straight in)."""
+        self.take(sort_batch(batch).runs)
+
+    def take(self, runs: Runs) -> None:
+        """Each light's run of the batch (its telemetry and events in order), one light after the other."""
         now = self._clock()
-        for item in batch:
-            if item.where.kind != Kind.LIGHT:
-                continue
-            if item.where.channel == Channel.TELEMETRY and isinstance(item.message, LightTelemetry):
-                self._on_sample(item.where.device, item.message, item.point.ts_ms, now)
-            elif item.where.channel == Channel.EVENT and isinstance(item.message, LightEvent):
-                self._on_event(item.where.device, item.message, now)
+        with self._lock:
+            for device, items in runs.items():
+                self._run(device, items, now)
 
     def tick(self, now: int | None = None) -> None:
         now = self._clock() if now is None else now
@@ -72,20 +78,49 @@ class FaultService:
         return self._table.page(open_only=open_only, limit=limit)
 
     # --- per-light detectors -------------------------------------------------------------------
-    def _on_sample(self, device: str, sample: LightTelemetry, ts: int, now: int) -> None:
+    def _run(self, device: str, items: list[Accepted], now: int) -> None:
+        """One light's samples and events, in order. Its reported state and mode are read once (the
+        registry's latest, as each sample read it before), the detectors run again only when what they
+        read changes (the reading or its context: a steady lamp's repeated samples share one verdict),
+        and a fault opens or closes exactly where it would have one sample at a time. Kinds are kept by
+        their place in DETECTORS: hashing an enum member runs Python code, three times a sample."""
         live = self._registry.get(device)
         state = live.state if live is not None else {}
-        reading = Reading(sample.level, sample.power_w, _text(state.get("state")), _text(state.get("mode")))
-        detail = {"power_w": sample.power_w, "level": sample.level}
-        with self._lock:
-            for kind, verdict in evaluate(reading, self._context(device, ts)).items():
+        on_off, mode = _text(state.get("state")), _text(state.get("mode"))
+        streak = self._streak.get(device)
+        if streak is None:
+            streak = self._streak[device] = [None] * len(_KINDS)
+        is_open = [(kind, device) in self._open for kind in _KINDS]
+        inputs: tuple[int, float, Context] | None = None
+        verdicts: list[bool | None] = []
+        for item in items:
+            sample = item.message
+            if isinstance(sample, LightEvent):
+                self._on_event(device, sample, now)
+                is_open = [(kind, device) in self._open for kind in _KINDS]
+                continue
+            if not isinstance(sample, LightTelemetry):
+                continue
+            context = self._context(device, item.point.ts_ms)
+            if inputs is None or inputs != (sample.level, sample.power_w, context):
+                inputs = (sample.level, sample.power_w, context)
+                reading = Reading(sample.level, sample.power_w, on_off, mode)
+                verdicts = [detect(reading, context) for detect in _DETECT]
+                self.evaluations += 1
+            for i, verdict in enumerate(verdicts):
                 if verdict is None:
-                    continue
-                seen, count = self._streak.get((device, kind), (verdict, 0))
-                count = count + 1 if seen == verdict else 1
-                self._streak[(device, kind)] = (verdict, count)
-                if count >= CONFIRM:
-                    self._open_fault(kind, device, now, detail) if verdict else self._close(kind, device, now)
+                    continue  # this reading cannot tell: the streak waits
+                kept = streak[i]
+                count = kept[1] + 1 if kept is not None and kept[0] == verdict else 1
+                streak[i] = (verdict, count)
+                if count < CONFIRM or verdict == is_open[i]:
+                    continue  # not confirmed yet, or confirms what is already so
+                kind = _KINDS[i]
+                if verdict:
+                    self._open_fault(kind, device, now, {"power_w": sample.power_w, "level": sample.level})
+                else:
+                    self._close(kind, device, now)
+                is_open[i] = (kind, device) in self._open
 
     def _on_event(self, device: str, event: LightEvent, now: int) -> None:
         with self._lock:
