@@ -152,3 +152,44 @@ def test_a_late_light_joins_the_open_incident(fr: FaultRig) -> None:
     fr.wait(HOLD_MS * 3)
     [incident] = fr.open()
     assert incident.detail["lights"] == ["den-1", "den-2", "den-3", "den-4"]
+
+
+def test_within_one_batch_a_fault_opens_and_closes_at_the_same_samples(fr: FaultRig) -> None:
+    """Samples that queued up while the hub was busy arrive as one batch: the streaks run through it
+    sample by sample, so a lamp dead for two samples and then repaired opens a fault and closes it."""
+    light = fr.rig.lights["den-5"]
+    light.state = "ON"
+    light.publish_state()
+    for watts in (0.8, 0.8, 44.9, 44.9):
+        light.telemetry(100, watts)
+    fr.rig.settle()  # one ingest batch
+    [fault] = fr.faults.page(open_only=False, limit=5)
+    assert (fault.kind, fault.subject) == (FaultKind.LAMP_FAILURE, "den-5")
+    assert fault.detail == {"power_w": 0.8, "level": 100}
+    assert fault.closed_ms == fault.opened_ms == fr.rig.clock.now
+    for watts in (0.8, 0.8, 0.8, 44.9):  # dead for three samples, one good one is not enough to close
+        light.telemetry(100, watts)
+    fr.rig.settle()
+    assert fr.kinds() == {(FaultKind.LAMP_FAILURE, "den-5")}
+    for watts in (0.8, 44.9):  # and one dead sample alone is not enough to open
+        fr.rig.lights["den-6"].telemetry(100, watts)
+    fr.rig.settle()
+    assert fr.kinds() == {(FaultKind.LAMP_FAILURE, "den-5")}
+
+
+def test_a_lights_event_between_its_samples_in_one_batch_keeps_its_place(fr: FaultRig) -> None:
+    """The light says 'restored' between two welded-relay samples and two clean ones: closed by the event,
+    not reopened by a streak the event interrupted, then the clean samples keep it closed."""
+    relay = fr.rig.lights["den-7"]
+    relay.telemetry(0, 44.0)
+    relay.telemetry(0, 44.0)
+    relay.event("restored")
+    relay.telemetry(0, 0.4)
+    relay.telemetry(0, 0.4)
+    fr.rig.settle()
+    [fault] = fr.faults.page(open_only=False, limit=5)
+    assert (fault.kind, fault.subject) == (FaultKind.RELAY_FAULT, "den-7") and fault.closed_ms is not None
+    relay.telemetry(0, 44.0)
+    relay.event("relay_fault")  # the light knows first: open at once, inside the batch
+    fr.rig.settle()
+    assert fr.kinds() == {(FaultKind.RELAY_FAULT, "den-7")}
