@@ -56,6 +56,9 @@ class IngestOptions:
     batch: int = 2000
     flush_ms: int = 20
     bounds: ClockBounds = ClockBounds(300_000, 7 * 86_400_000)  # noqa: RUF009 (frozen, so sharing is safe)
+    # Received but not yet committed, at most: past it the bus thread waits for the committer, so a broker's
+    # backlog of 100,000 messages stays in the broker (and in TCP) instead of in the hub's memory.
+    max_pending: int = 10_000
 
 
 class Ingest:
@@ -76,6 +79,7 @@ class Ingest:
         self._clock = clock
         self._pending: deque[Message] = deque()
         self._wake = threading.Event()
+        self._room = threading.Event()  # set when the queue has room again (the bus thread waits on it)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-committer", daemon=True)
         self._offsets = outbox.clock_offsets()  # per-device clock offsets, as committed
@@ -116,6 +120,19 @@ class Ingest:
         depth = len(pending)
         if depth == 1 or depth >= self._options.batch:
             self._wake.set()
+        if depth >= self._options.max_pending:
+            self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        """Back-pressure on the bus thread (only while the committer runs: a test driving process_pending
+        itself must never block here). The committer never waits for the bus thread, so this cannot lock."""
+        while len(self._pending) >= self._options.max_pending and self._thread.is_alive():
+            if self._stop.is_set():
+                return
+            self._room.clear()
+            if len(self._pending) < self._options.max_pending:
+                return
+            self._room.wait(0.5)
 
     @property
     def backlog(self) -> int:
@@ -190,6 +207,7 @@ class Ingest:
         pending = self._pending
         while pending and len(batch) < self._options.batch:
             batch.append(pending.popleft())
+        self._room.set()
         return batch
 
     def _count(self, batch: list[Message], accepted: list[Accepted], dead: list[DeadLetter], pruned: int) -> None:

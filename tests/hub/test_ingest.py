@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator, Mapping, Sequence
@@ -521,4 +522,42 @@ def test_an_outbox_from_before_seq_keeps_its_rows_and_their_keys(tmp_path: Path)
         _last, points = outbox.take(10)
         assert [p.seq for p in points] == [41, 42]  # same millisecond, two keys
     finally:
+        outbox.close()
+
+
+class GatedOutbox(Outbox):
+    """An outbox whose commits wait for the test to open the gate (a slow disk)."""
+
+    gate = threading.Event()
+
+    def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter],
+               offsets: Mapping[str, int] | None = None) -> int:
+        self.gate.wait(10)
+        return super().commit(points, dead, offsets)
+
+
+def test_a_backlog_waits_in_the_broker_not_in_the_hubs_memory(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    bus, device = broker.client(), broker.client()
+    outbox = GatedOutbox(tmp_path / "outbox.sqlite3")
+    GatedOutbox.gate.clear()
+    ingest = Ingest(bus, outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id, batch=10, max_pending=50),
+                    clock=lambda: NOW)
+    ingest.start()
+    bus.start()
+    device.start()
+    sender = threading.Thread(target=lambda: [device.publish(topic(SITE.id, "light", "den-1", "telemetry"),
+                                                             json.dumps(tele(seq)).encode())
+                                              for seq in range(300)])
+    sender.start()
+    try:
+        eventually(lambda: ingest.backlog >= 50, timeout=10, what="the queue full")
+        time.sleep(0.3)  # the sender is held back now: the queue does not grow past its bound
+        assert ingest.backlog == 50 and sender.is_alive()
+        GatedOutbox.gate.set()
+        sender.join(20)
+        eventually(lambda: len(bus.acked) == 300, timeout=20, what="every message committed and acked")
+    finally:
+        GatedOutbox.gate.set()
+        ingest.stop()
         outbox.close()
