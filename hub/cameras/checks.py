@@ -77,7 +77,7 @@ class Rule:
 RULES: Final[dict[Check, Rule]] = {
     Check.BLACK: Rule(12.0, 2, above=False, needs_baseline=False),  # brightness
     Check.COVERED: Rule(0.8, 3, above=True, needs_baseline=True),  # share of tiles lost
-    Check.FROZEN: Rule(0.2, 3, above=False, needs_baseline=False),  # mean change (grey levels)
+    Check.FROZEN: Rule(0.1, 3, above=False, needs_baseline=False),  # mean change (grey levels)
     Check.BLURRED: Rule(0.5, 3, above=False, needs_baseline=True),  # sharpness / baseline
     Check.MOVED: Rule(0.45, 3, above=False, needs_baseline=True),  # structure correlation
     Check.GLARE: Rule(0.25, 3, above=True, needs_baseline=True),  # saturated share over baseline
@@ -90,8 +90,8 @@ MASKS: Final[dict[Check, tuple[Check, ...]]] = {
     Check.GLARE: (Check.BLURRED, Check.MOVED, Check.COVERED),
     Check.MOVED: (Check.BLURRED, Check.COVERED),  # another view has other sharp places
 }
-BLUR_SIGNAL: Final = 2.0  # detail must stand this far above the grain's own Laplacian to be judged
-BLUR_MIN_TILES: Final = 4
+BLUR_SIGNAL: Final = 1.5  # detail must stand this far above the grain's own Laplacian to be judged
+BLUR_MIN_TILES: Final = 8  # a median over fewer tiles swings with one passer-by
 LAPLACIAN_NOISE_GAIN: Final = 20.0  # variance of the 4-neighbour Laplacian of unit white noise
 FLAT_STD: Final = 10.0  # without a baseline, a picture this flat is a lens covered from the start
 BLACK_STD: Final = 8.0  # a black picture is also flat: a dark street at night still has lamps in it
@@ -195,7 +195,9 @@ def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None =
 
     Tile scores take the median or a share over tiles, so a truck across a third of the picture or the
     camera's own on-screen text moves them little."""
-    frozen = m.motion if m.clock_motion < 0 else min(m.motion, m.clock_motion)
+    # The on-screen clock, when the site names it, is the sure sign: a live camera's clock moves between
+    # probes whatever the light. Without it, only the sensor's grain tells a still street from a frozen one.
+    frozen = m.motion if m.clock_motion < 0 else m.clock_motion
     out: dict[Check, float] = {Check.BLACK: m.mean if m.std < BLACK_STD else 255.0}
     if frozen >= 0:
         out[Check.FROZEN] = frozen
