@@ -184,6 +184,11 @@ class MqttBus:
             self.publish(self._options.availability_topic, b"offline", qos=1, retain=True).wait(3)
         self._client.disconnect()
         self._client.loop_stop()
+        # paho closes its wake-up socket pair only when the client is collected, and our callbacks make a
+        # cycle that delays that (a ResourceWarning then, or two fds held): close it now.
+        reset = getattr(self._client, "_reset_sockets", None)
+        if reset is not None:
+            reset()
 
     def _on_connect(
         self, client: mqtt.Client, _u: object, _f: object, reason: ReasonCode, _p: object
