@@ -8,6 +8,7 @@
 - One on_message dispatching on the topic's last level (hub/bus/dispatch.py), not paho's matcher walk
   per filter; the payload is handed on as paho decoded it (bytes, no copy).
 - Acknowledgements in bulk (`ack_many`): one write of back-to-back PUBACKs for a whole batch.
+- Reads buffered (hub/bus/reads.py): one recv for many packets, so paho's thread gives up the GIL less.
 - The hub's own availability is retained, with a retained last will "offline".
 - Reconnect backoff 1 s -> 3 s: a broker back from a crash redelivers the session's queue only once we
   are connected again, so every second of backoff is a second of messages waiting (or, with a broker
@@ -30,6 +31,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.bus.base import ConnectionListener, Delivery, Handler, Message
 from hub.bus.dispatch import Dispatch
+from hub.bus.reads import BufferedReads
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class MqttBus:
         client.on_publish = self._on_publish
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        BufferedReads(client).install()
         return client
 
     @property
