@@ -9,7 +9,9 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from ipaddress import IPv4Network
 from pathlib import Path
+from typing import Final
 
 import uvicorn
 
@@ -19,10 +21,16 @@ from hub.api.app import create_app
 from hub.auth import cli as user_cli
 from hub.auth.demo import create_demo_accounts, demo_lines
 from hub.auth.service import Auth
+from hub.cameras.models import Registration
+from hub.cameras.service import Cameras
 from hub.runtime import Companion, Hub, broker_address, build_hub, migrations, open_state
 from hub.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("hamlet")
+# `hamlet up` serves the site's cameras on loopback and may register them there: this network, added for the
+# demo's own simulated cameras only (`hamlet serve` keeps the production default, where loopback is refused).
+DEMO_CAMERA_NETWORK: Final = IPv4Network("127.0.0.1/32")
+DEMO_CAMERA_INTERVAL_S: Final = 10  # probes every 10 s, so a fault set with `hamlet-sim camera-fault` shows soon
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,11 +81,15 @@ def configure_logging(level: str) -> None:
 
 
 def _embedded(settings: Settings, simulate: bool) -> Settings:
-    """`hamlet up` always runs the embedded broker; its port falls back to a free one when 1883 is taken."""
+    """`hamlet up` always runs the embedded broker; its port falls back to a free one when 1883 is taken. With
+    the simulated fleet, loopback becomes a camera network, for the simulated cameras it registers."""
     port = settings.embedded_broker_port
     if port == 0 or not _port_free(port):
         port = _free_port()
-    return settings.model_copy(update={"mqtt_url": "", "embedded_broker_port": port, "simulate": simulate})
+    update: dict[str, object] = {"mqtt_url": "", "embedded_broker_port": port, "simulate": simulate}
+    if simulate and DEMO_CAMERA_NETWORK not in settings.cameras_allowed_networks:
+        update["cameras_allowed_networks"] = (*settings.cameras_allowed_networks, DEMO_CAMERA_NETWORK)
+    return settings.model_copy(update=update)
 
 
 def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
@@ -85,6 +97,8 @@ def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
         hub = build_hub(settings, site)
         if settings.simulate and not settings.mqtt_url:
             hub.companions.append(_fleet(hub))
+            if demo:
+                hub.companions.append(_cameras(hub))
         return hub
 
     base = f"http://{settings.http_host}:{settings.http_port}"
@@ -123,6 +137,25 @@ def _fleet(hub: Hub) -> Companion:
 
     address = broker_address(hub.settings)
     return Fleet(hub.site, address.host, address.port)
+
+
+def _cameras(hub: Hub) -> Companion:
+    """The site's cameras as HTTP servers on loopback, each registered as a technician would (host, port,
+    paths, the on-screen clock's place), so the demo shows health as probed, not as assumed."""
+    from simulators.camera_scene import CLOCK_REGION
+    from simulators.camera_serve import CameraServers
+
+    service = hub.services.get("cameras")
+
+    def register(device: str, host: str, port: int) -> None:
+        if not isinstance(service, Cameras):
+            return
+        service.register(device, Registration(host=host, port=port, clock_region=CLOCK_REGION,
+                                              interval_s=DEMO_CAMERA_INTERVAL_S), by=None)
+        print(f"  Camera mô phỏng    : {device:<20} {host}:{port}  "
+              f"(lỗi thử / fault: hamlet-sim camera-fault {port} covered)", flush=True)
+
+    return CameraServers(hub.site, register)
 
 
 def _port_free(port: int) -> bool:
