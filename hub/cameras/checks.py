@@ -13,18 +13,20 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import cv2
-import numpy as np
-from numpy.typing import NDArray
+# cv2 and numpy are imported inside the functions that measure a frame, not here: an idle hub (or one with
+# no camera probe due) would otherwise carry them, tens of MB of memory and ~200 ms of start-up, for nothing.
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-from hub.cameras.frames import Gray
+    from hub.cameras.frames import Gray
 
-Map = NDArray[np.float32]
+    Map = NDArray[np.float32]
 SMALL: Final = (64, 36)  # structure map size: a passing shadow or sensor grain averages away at this scale
 TILES: Final = (8, 6)  # covered: how much of the picture lost its structure, tile by tile
-_NOISE_KERNEL: Final = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+_NOISE_KERNEL: Final = ((1, -2, 1), (-2, 4, -2), (1, -2, 1))  # Immerkær's, as float32 where it is used
 Region = tuple[float, float, float, float]  # x, y, w, h as fractions of the picture
 
 
@@ -99,15 +101,18 @@ NOISE_FLOOR: Final = 1.5  # never call noise "too much" below this sigma, howeve
 
 
 def _small(gray: Gray, size: tuple[int, int]) -> Map:
+    import cv2
     return _f32(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
 
 
 def _f32(values: object) -> Map:
     """OpenCV's stubs type every result as a generic array; say what it is (a no-op for float32 input)."""
+    import numpy as np
     return np.asarray(values, np.float32)
 
 
 def _gradient(small: Map) -> Map:
+    import cv2
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
     return _f32(cv2.magnitude(gx, gy))
@@ -121,13 +126,15 @@ def _crop(gray: Gray, region: Region) -> Gray:
 
 def measure(gray: Gray, previous: Gray | None = None, clock: Region | None = None) -> Measures:
     """Everything the checks need from one half-size grayscale frame (and the one before it)."""
+    import cv2
+    import numpy as np
     # The on-screen clock's black box and white digits are no part of the view: a covered lens with a
     # clock on it is still a flat picture.
     mean_a, std_a = cv2.meanStdDev(gray, mask=_outside(gray.shape[0], gray.shape[1], clock))
     mean, std = float(mean_a[0, 0]), float(std_a[0, 0])
     _, bright = cv2.threshold(gray, 249, 1, cv2.THRESH_BINARY)
     saturated = cv2.countNonZero(bright) / gray.size
-    residual = _f32(cv2.filter2D(gray, cv2.CV_32F, _NOISE_KERNEL))
+    residual = _f32(cv2.filter2D(gray, cv2.CV_32F, np.array(_NOISE_KERNEL, np.float32)))
     noise = float(cv2.mean(np.abs(residual))[0]) * math.sqrt(math.pi / 2) / 6
     size = (max(gray.shape[1] // 4, TILES[0]), max(gray.shape[0] // 4, TILES[1]))
     eighth = _small(gray, size)
@@ -149,6 +156,7 @@ def measure(gray: Gray, previous: Gray | None = None, clock: Region | None = Non
 
 @lru_cache(maxsize=16)
 def _outside(height: int, width: int, clock: Region | None) -> NDArray[np.uint8] | None:
+    import numpy as np
     if clock is None:
         return None
     mask = np.full((height, width), 255, np.uint8)
@@ -160,16 +168,19 @@ def _outside(height: int, width: int, clock: Region | None) -> NDArray[np.uint8]
 def _grain(now: Map, before: Map) -> float:
     """Sensor noise sigma from two frames: half the spread of their difference, by the median so moving
     things (a person, a truck) do not count."""
+    import numpy as np
     diff = now - before
     return float(np.median(np.abs(diff - float(np.median(diff))))) * 1.4826 / math.sqrt(2)
 
 
 def _tiles(values: Map) -> Map:
+    import cv2
     return _f32(cv2.resize(values, TILES, interpolation=cv2.INTER_AREA))
 
 
 def clock_tiles(clock: Region | None) -> NDArray[np.bool_]:
     """Tiles the on-screen clock overlaps: its text is sharp and busy whatever the lens sees."""
+    import numpy as np
     cols, rows = TILES
     mask = np.zeros((rows, cols), np.bool_)
     if clock is not None:
@@ -195,6 +206,7 @@ def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None =
 
     Tile scores take the median or a share over tiles, so a truck across a third of the picture or the
     camera's own on-screen text moves them little."""
+    import numpy as np
     # The on-screen clock, when the site names it, is the sure sign: a live camera's clock moves between
     # probes whatever the light. Without it, only the sensor's grain tells a still street from a frozen one.
     frozen = m.motion if m.clock_motion < 0 else m.clock_motion
@@ -227,3 +239,13 @@ def failing(values: dict[Check, float]) -> set[Check]:
         if cause in bad:
             bad.difference_update(symptoms)
     return bad
+
+
+def __getattr__(name: str) -> object:
+    """`Map` for callers that import it at run time (numpy is loaded then, not when the module is)."""
+    if name == "Map":
+        import numpy as np
+        from numpy.typing import NDArray
+
+        return NDArray[np.float32]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,15 +9,16 @@ reduced decode skips most of the IDCT work (about 2 ms instead of 5 for 1280x720
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
-
-import cv2
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Final
 
 from hub.cameras import MAX_IMAGE_PIXELS
 
-Gray = NDArray[np.uint8]
+# cv2 and numpy are imported in `decode`, when a snapshot comes: an idle hub need not carry them.
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Gray = NDArray[np.uint8]
 MAX_SIDE: Final = 4096
 MIN_SIDE: Final = 64
 _SOF: Final = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
@@ -74,6 +75,9 @@ def check_size(width: int, height: int) -> None:
 
 def decode(data: bytes) -> Decoded:
     """Half-size grayscale frame of a snapshot, or BadImage (not a JPEG, too large, corrupt)."""
+    import cv2
+    import numpy as np
+
     width, height = jpeg_size(data)
     check_size(width, height)
     if data.rstrip(b"\x00")[-2:] != b"\xff\xd9":  # libjpeg would fill a cut-off picture with grey and go on
@@ -85,3 +89,13 @@ def decode(data: bytes) -> Decoded:
     if gray is None or gray.size == 0:
         raise BadImage("corrupt JPEG: the decoder could not read the picture")
     return Decoded(np.asarray(gray, np.uint8), width, height)
+
+
+def __getattr__(name: str) -> object:
+    """`Gray` for callers that import it at run time (numpy is loaded then, not when the module is)."""
+    if name == "Gray":
+        import numpy as np
+        from numpy.typing import NDArray
+
+        return NDArray[np.uint8]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,10 +9,13 @@ and is forgotten, since raising takes `debounce` failures in a row and clearing 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from hub.cameras.checks import RULES, Baseline, Check, Map, Measures, Region, clock_tiles, failing, measure, scores
-from hub.cameras.frames import Gray
+from hub.cameras.checks import RULES, Baseline, Check, Measures, Region, clock_tiles, failing, measure, scores
+
+if TYPE_CHECKING:  # numpy's types only: the checks import numpy when a frame comes, not at start
+    from hub.cameras.checks import Map
+    from hub.cameras.frames import Gray
 
 # Twilight (dawn, dusk) is neither: the light changes faster than a baseline can follow, so nothing is
 # learnt then, and the checks compare with whichever baseline is nearer in brightness, leaving out the two
