@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -21,34 +21,51 @@ Handler = Callable[[Message], None]
 ConnectionListener = Callable[[bool], None]
 
 
+# One lock for every Delivery: each holds it for a few attribute writes, and a hub publishes thousands at a
+# time (a config push to every light), so a Lock plus an Event (a Condition, another lock) each cost more
+# than they guard.
+_LOCK = threading.Lock()
+
+
 @dataclass(slots=True)
 class Delivery:
-    """Tracks one publish until the broker has it (PUBACK for QoS 1, written out for QoS 0)."""
+    """Tracks one publish until the broker has it (PUBACK for QoS 1, written out for QoS 0). The Event a
+    waiter needs is made only when someone waits: most deliveries are followed by a callback or not at all."""
 
     mid: int
-    _done: threading.Event = field(default_factory=threading.Event)
-    _callbacks: list[Callable[[Delivery], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _delivered: bool = False
+    _waiter: threading.Event | None = None
+    _callbacks: list[Callable[[Delivery], None]] | None = None
 
     @property
     def delivered(self) -> bool:
-        return self._done.is_set()
+        return self._delivered
 
     def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
+        with _LOCK:
+            if self._delivered:
+                return True
+            if self._waiter is None:
+                self._waiter = threading.Event()
+            waiter = self._waiter
+        return waiter.wait(timeout)
 
     def add_done_callback(self, fn: Callable[[Delivery], None]) -> None:
-        with self._lock:
-            if not self._done.is_set():
+        with _LOCK:
+            if not self._delivered:
+                if self._callbacks is None:
+                    self._callbacks = []
                 self._callbacks.append(fn)
                 return
         fn(self)
 
     def set_delivered(self) -> None:
-        with self._lock:
-            self._done.set()
-            callbacks, self._callbacks = self._callbacks, []
-        for fn in callbacks:
+        with _LOCK:
+            self._delivered = True
+            waiter, callbacks, self._callbacks = self._waiter, self._callbacks, None
+        if waiter is not None:
+            waiter.set()
+        for fn in callbacks or ():
             fn(self)
 
 
