@@ -1,22 +1,33 @@
-"""Security camera health endpoint: the camera reports its own health; the hub probes its picture."""
+"""Security camera messages.
+
+One writer per retained topic: a camera's retained `state` is the hub's, never the camera's. The hub probes
+each camera over HTTP (hub/cameras) and publishes the health it judged there, retained, for every consumer;
+the camera itself publishes its availability (last will), telemetry (its own report: frames, bitrate,
+storage, temperature, uptime, and whether its encoder streams and records), events and acks.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
+from devices.contract import Channel
 from devices.messages import Ack, Command, DeviceMessage, Model, ShortText
+
+# Channels of this kind the hub publishes itself (devices/kinds.py): the hub does not count its own message
+# as hearing from the camera, and a simulated camera never publishes on them.
+HUB_OWNED_CHANNELS: Final = frozenset({Channel.STATE})
 
 
 class CameraState(DeviceMessage):
-    recording: bool
-    stream_ok: bool
-    # Set when the hub publishes the health it judged from probing the camera (hub/cameras): what other
-    # consumers read. `reasons` is a comma-separated list of reason codes ("covered,not_recording"): device
-    # messages are flat, so the store keeps it as one field.
-    health: Literal["ok", "degraded", "offline", "maintenance"] | None = None
+    """Published retained by the hub (hub/cameras/service.py) when a probed camera's health changes."""
+
+    health: Literal["ok", "degraded", "offline", "maintenance"]
+    # Comma-separated reason codes ("covered,not_recording"): messages are flat, the store keeps one field.
     reasons: ShortText | None = None
+    recording: bool  # as the camera's health endpoint says, false while it is offline
+    stream_ok: bool  # the hub got a decodable picture
 
 
 class CameraTelemetry(DeviceMessage):
@@ -25,6 +36,10 @@ class CameraTelemetry(DeviceMessage):
     uptime_s: Annotated[int, Field(ge=0, le=2**53)]
     temperature_c: Annotated[float, Field(ge=-50, le=150)]
     storage_free_pct: Annotated[float, Field(ge=0, le=100)]
+    # The camera's own word on its encoder (optional: older firmware does not say). The hub judges health
+    # from its probes; these are the camera's report beside them.
+    recording: bool | None = None
+    stream_ok: bool | None = None
 
 
 class CameraSet(Command):

@@ -17,6 +17,9 @@ from devices.messages import DeviceMessage
 class KindSpec:
     kind: Kind
     models: dict[Channel, type[BaseModel]]
+    # Device -> hub channels whose retained message the hub publishes itself (a camera's state: the health it
+    # probed). The hub is their one writer: the device never publishes there (its module's HUB_OWNED_CHANNELS).
+    hub_owned: frozenset[Channel] = frozenset()
 
     def model(self, channel: Channel) -> type[BaseModel]:
         return self.models[channel]
@@ -37,7 +40,8 @@ def _spec(kind: Kind, module: types.ModuleType, prefix: str) -> KindSpec:
         Channel.SET: "Set",
         Channel.CONFIG: "Config",
     }
-    return KindSpec(kind, {channel: getattr(module, prefix + name) for channel, name in names.items()})
+    models = {channel: getattr(module, prefix + name) for channel, name in names.items()}
+    return KindSpec(kind, models, frozenset(getattr(module, "HUB_OWNED_CHANNELS", ())))
 
 
 KINDS: Final[dict[Kind, KindSpec]] = {
@@ -45,6 +49,10 @@ KINDS: Final[dict[Kind, KindSpec]] = {
     Kind.SPEAKER: _spec(Kind.SPEAKER, speaker, "Speaker"),
     Kind.CAMERA: _spec(Kind.CAMERA, camera, "Camera"),
 }
+
+
+# (kind, channel) pairs the hub writes itself, for the ingest's hot path (hub/registry.py).
+HUB_OWNED: Final = frozenset((k.kind, c) for k in KINDS.values() for c in k.hub_owned)
 
 
 def spec(kind: Kind | str) -> KindSpec:

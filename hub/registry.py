@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices.contract import Channel, Kind
+from devices.kinds import HUB_OWNED
 from devices.site import Device, Position, Site
 from hub.domain import Accepted, InventoryEntry
 
@@ -60,9 +61,11 @@ class Registry:
         device = self._devices.get(accepted.where.device)
         if device is None:
             return
-        changed = _APPLY[accepted.where.channel](device, accepted)
+        where = accepted.where
+        changed = _APPLY[where.channel](device, accepted)
         was_seen = device.last_seen_ms
-        device.last_seen_ms = now_ms
+        if (where.kind, where.channel) not in HUB_OWNED:  # the hub's own retained message is not the device
+            device.last_seen_ms = now_ms
         if changed or was_seen is None:
             self.version += 1
             device.version = self.version

@@ -1,4 +1,9 @@
-"""A simulated security camera's health endpoint: CameraLogic (pure) behind a SimDevice connection.
+"""A simulated security camera on MQTT: CameraLogic (pure) behind a SimDevice connection.
+
+It publishes availability (its last will), telemetry, events and acks, never a retained `state`: that topic is
+the hub's, which publishes there the health it probed (devices/camera.py). Its own word on its encoder
+(recording, stream_ok) rides on telemetry, sent at once when it changes. Its picture and health endpoint are
+served over HTTP by simulators/camera_http.py (`hamlet-sim cameras`, and `hamlet up`).
 
 A reboot is a power cycle: the camera acks, drops off the network without a DISCONNECT (the broker publishes
 its last will, as for a real camera that restarts), stays away `reboot_s`, then reconnects with its uptime
@@ -30,10 +35,10 @@ class CameraSim(SimDevice):
         self.logic = CameraLogic(booted_ms=self.clock(), storage_free_pct=round(self.rng.uniform(60, 95), 1))
 
     def state_fields(self) -> dict[str, object]:
-        return self.logic.state_fields()
+        return self.logic.state_fields()  # never published as state (the hub owns it): part of telemetry
 
     def telemetry_fields(self, now: int) -> dict[str, object]:
-        return self.logic.sample(now, self.rng)
+        return {**self.logic.sample(now, self.rng), **self.logic.state_fields()}
 
     def apply(self, command: Any, now: int) -> Outcome:
         assert isinstance(command, CameraSet)

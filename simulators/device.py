@@ -52,6 +52,7 @@ class SimDevice(ABC):
         self.commands = CommandLog()
         self.rng = random.Random(f"{site}/{device}")  # reproducible noise per device
         self._models = spec(self.kind).models
+        self._owns_state = Channel.STATE not in spec(self.kind).hub_owned  # cameras: the hub's, not theirs
         self._fault: str | None = None
         self._powered, self._net_down = True, False  # the link is up only while both allow it
         self._set_topic, self._config_topic = device_filters(site, self.kind, device)
@@ -143,7 +144,8 @@ class SimDevice(ABC):
 
     # --- messages: loop thread ---------------------------------------------------------------------
     def _on_online(self) -> None:
-        self._publish(Channel.STATE, self.state_fields(), retain=True)
+        if self._owns_state:
+            self._publish(Channel.STATE, self.state_fields(), retain=True)
         self._emit(self.on_connected(self.clock()))
         # Telemetry at once, so the hub has a recent reading of every device seconds after it connects; then
         # a random phase spreads a fleet's readings over the interval instead of sending them in bursts.
@@ -218,8 +220,10 @@ class SimDevice(ABC):
     def _emit(self, outcome: Outcome) -> None:
         for event in outcome.events:
             self._publish(Channel.EVENT, {"event": event.event, **event.fields})
-        if outcome.changed:
+        if outcome.changed and self._owns_state:
             self._publish(Channel.STATE, self.state_fields(), retain=True)
+        elif outcome.changed:  # the hub owns this kind's state (a camera's): the change rides on telemetry now
+            self._publish(Channel.TELEMETRY, self.telemetry_fields(self.clock()))
 
     def _telemetry(self) -> None:
         self._publish(Channel.TELEMETRY, self.telemetry_fields(self.clock()))

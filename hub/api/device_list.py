@@ -49,8 +49,10 @@ class ListQuery:
 
 
 def reports_trouble(live: DeviceLive) -> bool:
-    """What a device says of itself: a camera without a picture, a speaker in error."""
-    return live.state.get("stream_ok") is False or live.state.get("status") == "error"
+    """What a device says of itself (a camera in its telemetry: its state is the hub's, whose probe found no
+    picture), a speaker in error."""
+    return (live.state.get("stream_ok") is False or live.state.get("status") == "error"
+            or live.telemetry.get("stream_ok") is False)
 
 
 @dataclass(frozen=True, slots=True)

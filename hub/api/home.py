@@ -66,8 +66,9 @@ def _next_bulletin(hub: Hub, now: int) -> str | None:
 
 
 def _camera_ok(live: DeviceLive, online: bool) -> bool:
-    """A camera is ok when it is online and does not report its stream as broken."""
-    return online and live.state.get("stream_ok", True) is not False
+    """A camera the hub does not probe: ok when it is online and its own report (telemetry, since its state
+    is the hub's) does not call its stream broken."""
+    return online and live.telemetry.get("stream_ok", True) is not False
 
 
 def _devices_in_fault(hub: Hub) -> set[str]:

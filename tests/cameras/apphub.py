@@ -41,6 +41,7 @@ class CameraApp:
     hub: Hub
     client: TestClient
     cameras: dict[str, HttpCamera]
+    broker: MemoryBroker
 
     @property
     def service(self) -> Cameras:
@@ -63,13 +64,14 @@ def camera_app(tmp: Path, count: int = 2, *, residents_see_thumbnails: bool = Fa
                              cameras_residents_see_thumbnails=residents_see_thumbnails)
     services = SERVICES if any(s.name == "cameras" for s in SERVICES) else (*SERVICES, CAMERAS)
     options = {"cameras": CameraOptions(tick_s=0.05, interval_s=0.15, workers=4, limits=LIMITS, slow_ms=500)}
-    hub = Hub(settings, camera_site(count), MemoryBroker().client(), SQLiteStore(tmp / "telemetry.sqlite3"),
+    broker = MemoryBroker()
+    hub = Hub(settings, camera_site(count), broker.client(), SQLiteStore(tmp / "telemetry.sqlite3"),
               Outbox(tmp / "outbox.sqlite3"), options=options, services=services, clock=midday)
     cams = {d.id: HttpCamera(d.id, width=480, height=270, seed=i, clock=midday).start()
             for i, d in enumerate(hub.site.devices)}
     try:
         with TestClient(with_camera_routes(create_app(lambda: hub))) as client:
-            yield CameraApp(hub, client, cams)
+            yield CameraApp(hub, client, cams, broker)
     finally:
         for cam in cams.values():
             cam.stop()

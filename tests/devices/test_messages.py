@@ -108,7 +108,9 @@ EXAMPLES: dict[Kind, dict[Channel, dict[str, Any]]] = {
         },
     },
     Kind.CAMERA: {
-        Channel.STATE: {"ts": TS, "seq": 1, "recording": True, "stream_ok": True},
+        # published by the hub (the health it probed), never by the camera: see devices/camera.py
+        Channel.STATE: {"ts": TS, "seq": 1, "health": "degraded", "reasons": "covered,not_recording",
+                        "recording": False, "stream_ok": True},
         Channel.TELEMETRY: {
             "ts": TS,
             "seq": 2,
@@ -117,6 +119,8 @@ EXAMPLES: dict[Kind, dict[Channel, dict[str, Any]]] = {
             "uptime_s": 3600,
             "temperature_c": 38.5,
             "storage_free_pct": 64.0,
+            "recording": True,
+            "stream_ok": True,
         },
         Channel.ACK: {"ts": TS, "seq": 3, "command_id": "c-3", "ok": False, "error": "busy"},
         Channel.EVENT: {"ts": TS, "seq": 4, "event": "tamper"},
@@ -293,7 +297,19 @@ def test_telemetry_fields_are_the_measurements_without_ts_and_seq() -> None:
         "uptime_s",
         "temperature_c",
         "storage_free_pct",
+        "recording",
+        "stream_ok",
     )
+
+
+def test_a_cameras_state_is_the_hubs_alone() -> None:
+    """One writer per retained topic: the hub publishes a camera's probed health there; a camera's own
+    report (what older firmware sent as state) is refused there, naming the missing health."""
+    assert spec(Kind.CAMERA).hub_owned == {Channel.STATE}
+    assert all(not spec(k).hub_owned for k in (Kind.LIGHT, Kind.SPEAKER))
+    with pytest.raises(ValidationError, match="health"):
+        spec(Kind.CAMERA).model(Channel.STATE).model_validate({"ts": TS, "seq": 1, "recording": True,
+                                                                "stream_ok": True})
 
 
 def test_spec_takes_a_kind_or_its_name() -> None:

@@ -1,4 +1,5 @@
-"""A simulated camera against a real mosquitto: availability, state, telemetry at once, reboot, faults."""
+"""A simulated camera against a real mosquitto: availability and telemetry at once, reboot, faults; never a
+retained state (the hub owns a camera's state: the health it probed, see devices/camera.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from devices.camera import CameraAck, CameraState, CameraTelemetry
+from devices.camera import CameraAck, CameraTelemetry
 from devices.contract import Channel, Kind, topic
 from simulators.camera import CameraSim
 from simulators.netloop import NetLoop
@@ -48,11 +49,14 @@ def send(probe: Probe, command_id: str, action: str) -> None:
     probe.client.publish(t(Channel.SET), json.dumps(body), qos=1).wait_for_publish(5)
 
 
-def test_comes_online_with_state_and_telemetry_at_once(camera: CameraSim, probe: Probe) -> None:
-    state = CameraState.model_validate_json(probe.wait_for(on(Channel.STATE))[0].payload)
-    assert (state.recording, state.stream_ok) == (True, True)
+def test_comes_online_with_telemetry_at_once_and_leaves_the_state_to_the_hub(camera: CameraSim, probe: Probe) -> None:
     first = CameraTelemetry.model_validate_json(probe.wait_for(on(Channel.TELEMETRY), timeout=2)[0].payload)
     assert 14 < first.fps < 16 and first.uptime_s < 5 and 60 <= first.storage_free_pct <= 95
+    assert (first.recording, first.stream_ok) == (True, True)  # its own word on its encoder
+    camera.fault = "storage_full"  # a change that a device owning its state would publish there
+    probe.wait_for(on(Channel.EVENT, {"event": "storage_full"}))
+    probe.wait_for(on(Channel.TELEMETRY, {"recording": False}))
+    assert probe.on(t(Channel.STATE)) == []
 
 
 def test_reboot_acks_goes_offline_and_comes_back_with_uptime_reset(camera: CameraSim, probe: Probe) -> None:
@@ -76,16 +80,17 @@ def test_snapshot_is_acked_and_no_ack_withholds_it(camera: CameraSim, probe: Pro
     assert not probe.on(t(Channel.ACK))[1:]
 
 
-def test_stream_lost_and_storage_full_show_in_events_state_and_telemetry(camera: CameraSim, probe: Probe) -> None:
+def test_stream_lost_and_storage_full_show_in_events_and_telemetry_at_once(camera: CameraSim, probe: Probe) -> None:
     camera.fault = "stream_lost"
     probe.wait_for(on(Channel.EVENT, {"event": "stream_lost"}))
-    probe.wait_for(on(Channel.STATE, {"stream_ok": False, "recording": False}))
+    probe.wait_for(on(Channel.TELEMETRY, {"stream_ok": False, "recording": False, "fps": 0.0}))
     send(probe, "snap-1", "snapshot")
     refused = probe.wait_for(on(Channel.ACK, {"command_id": "snap-1"}))[0].json()
     assert (refused["ok"], refused["error"]) == (False, "stream_lost")
     camera.fault = "storage_full"  # replaces the lost stream
     probe.wait_for(on(Channel.EVENT, {"event": "stream_restored"}))
     probe.wait_for(on(Channel.EVENT, {"event": "storage_full"}))
-    probe.wait_for(on(Channel.STATE, {"stream_ok": True, "recording": False}))
+    probe.wait_for(on(Channel.TELEMETRY, {"stream_ok": True, "recording": False, "storage_free_pct": 0.0}))
+    assert probe.on(t(Channel.STATE)) == []
     with pytest.raises(ValueError, match="unknown for a camera"):
         camera.fault = "lamp_failure"

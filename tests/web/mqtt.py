@@ -1,5 +1,6 @@
 """The devices' side for the browser tests, in plain paho: retained availability and state for every device
-of a site (what a fleet leaves on the broker), telemetry for sparklines, one refused message for the dead
+of a site (what a fleet leaves on the broker; a camera's state is the hub's, so cameras send telemetry
+instead), telemetry for sparklines, one refused message for the dead
 letters, and a watcher on the hub -> device channels that proves a refused control published nothing."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devices.camera import CameraState
+from devices.camera import CameraTelemetry
 from devices.contract import OFFLINE, ONLINE, Kind, device_filters, topic
 from devices.light import LightState, LightTelemetry
 from devices.site import Device, Site
@@ -30,14 +31,18 @@ def _now_ms() -> int:
 
 
 def state_of(device: Device, index: int, ts: int) -> bytes:
-    """A plausible retained state: two lights in three on, cameras streaming, speakers idle."""
+    """A plausible retained state: two lights in three on, speakers idle (cameras: see camera_report)."""
     if device.kind == Kind.LIGHT:
         on = index % 3 != 0
         body = LightState(ts=ts, seq=1, state="ON" if on else "OFF", brightness=80 if on else 0)
         return body.model_dump_json().encode()
-    if device.kind == Kind.CAMERA:
-        return CameraState(ts=ts, seq=1, recording=True, stream_ok=True).model_dump_json().encode()
     return SpeakerState(ts=ts, seq=1, status="idle", volume=70).model_dump_json().encode()
+
+
+def camera_report(ts: int) -> bytes:
+    """A camera's own telemetry: streaming and recording (its retained state is the hub's to publish)."""
+    return CameraTelemetry(ts=ts, seq=1, fps=15.0, bitrate_kbps=2048.0, uptime_s=3600, temperature_c=40.0,
+                           storage_free_pct=80.0, recording=True, stream_ok=True).model_dump_json().encode()
 
 
 class Devices:
@@ -55,7 +60,11 @@ class Devices:
     def bring_online(self) -> None:
         now = _now_ms()
         for i, device in enumerate(self.site.devices):
-            self.publish(topic(self.site.id, device.kind, device.id, "state"), state_of(device, i, now), retain=True)
+            if device.kind == Kind.CAMERA:
+                self.publish(topic(self.site.id, device.kind, device.id, "telemetry"), camera_report(now))
+            else:
+                self.publish(topic(self.site.id, device.kind, device.id, "state"), state_of(device, i, now),
+                             retain=True)
             self.publish(topic(self.site.id, device.kind, device.id, "availability"), ONLINE.encode(), retain=True)
 
     def light_telemetry(self, device: Device, hours: int = 6) -> None:
