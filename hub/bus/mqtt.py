@@ -6,7 +6,7 @@
 - manual_ack=True: a message is acknowledged only when the caller says it is durable (Bus.ack).
 - Subscriptions are made in on_connect so they come back after every reconnect.
 - One on_message dispatching on the topic's last level (hub/bus/dispatch.py), not paho's matcher walk
-  per filter; the payload is handed on as paho decoded it (bytes, no copy).
+  per filter; QoS 0/1 PUBLISH packets reach it without paho's message object (hub/bus/publish.py).
 - Acknowledgements in bulk (`ack_many`): one write of back-to-back PUBACKs for a whole batch.
 - Reads buffered (hub/bus/reads.py): one recv for many packets, so paho's thread gives up the GIL less.
 - The hub's own availability is retained, with a retained last will "offline".
@@ -31,6 +31,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.bus.base import ConnectionListener, Delivery, Handler, Message
 from hub.bus.dispatch import Dispatch
+from hub.bus.publish import DirectPublish
 from hub.bus.reads import BufferedReads
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class MqttBus:
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         BufferedReads(client).install()
+        DirectPublish(client, self._deliver).install()
         return client
 
     @property
@@ -150,12 +152,7 @@ class MqttBus:
                 self._client.ack(message.mid, 2)
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        self.rx_messages += 1
-        if self.rx_messages & 255 == 0:
-            now = time.thread_time_ns()
-            if self._rx_cpu_start is None:
-                self._rx_cpu_start = now
-            self.rx_cpu_ns = now - self._rx_cpu_start
+        """paho's path (hub/bus/publish.py hands the common case to `_deliver` without it)."""
         try:
             topic = msg.topic
         except UnicodeDecodeError:  # brokers refuse such topics; if one passes, nothing could store it
@@ -163,7 +160,16 @@ class MqttBus:
             self.ack(Message("", b"", msg.qos, msg.retain, msg.mid))
             return
         payload = msg.payload  # bytes as paho decodes it: no copy (a bytearray would only come from a user)
-        message = Message(topic, payload if type(payload) is bytes else bytes(payload), msg.qos, msg.retain, msg.mid)
+        self._deliver(topic, payload if type(payload) is bytes else bytes(payload), msg.qos, msg.retain, msg.mid)
+
+    def _deliver(self, topic: str, payload: bytes, qos: int, retain: bool, mid: int) -> None:
+        self.rx_messages += 1
+        if self.rx_messages & 255 == 0:
+            now = time.thread_time_ns()
+            if self._rx_cpu_start is None:
+                self._rx_cpu_start = now
+            self.rx_cpu_ns = now - self._rx_cpu_start
+        message = Message(topic, payload, qos, retain, mid)
         handler = self._dispatch.alone(topic)
         if handler is not None:
             handler(message)
