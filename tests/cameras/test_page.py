@@ -100,13 +100,13 @@ def test_a_resident_sees_every_gate_and_each_fault_in_vietnamese(resident: Page,
     camera_hub.cameras[covered].set_fault("covered")
     camera_hub.cameras[full].set_fault("storage_full")
     # the page follows by itself (live event or its own refresh): debounce 3 probes of 5 s, plus a refresh
-    expect(resident.locator(f"[data-camera='{covered}'] .badge")).to_contain_text("hình bị che khuất từ",
+    expect(resident.locator(f"[data-camera='{covered}'] .badge")).to_contain_text("Hình bị che khuất từ",
                                                                                  timeout=45_000)
     expect(resident.locator("[data-gate-line='cong-sau']")).to_contain_text("Cổng sau: hình bị che khuất từ")
     badge = resident.locator(f"[data-camera='{full}'] .badge")
-    expect(badge).to_contain_text("không ghi hình — bộ nhớ đầy")
+    expect(badge).to_contain_text("Không ghi hình — bộ nhớ đầy")  # a badge starts with a capital
     expect(badge).to_have_attribute("data-status", "degraded")
-    assert "hoạt động tốt" not in (badge.text_content() or "")
+    assert "hoạt động tốt" not in (badge.text_content() or "").lower()
     expect(resident.locator("[data-gate-line='cong-chinh']")).not_to_contain_text("hoạt động tốt")
     expect(resident.locator(f"[data-camera='{full}'] .muted").first).to_contain_text("trong 7 ngày qua")
     screenshot(resident, "cameras-resident")

@@ -84,7 +84,8 @@ def running_hub(root: Path) -> Iterator[WebHub]:
     data = root / "data"
     data.mkdir()
     _add_accounts(data)
-    hub = HubProcess(data, MODEL_SITE, broker.url)
+    # Loopback as a camera network, as a site allows its own: tests register simulated cameras there.
+    hub = HubProcess(data, MODEL_SITE, broker.url, env={"HAMLET_CAMERAS_ALLOWED_NETWORKS": "127.0.0.1/32"})
     site = load_site(MODEL_SITE)
     web: WebHub | None = None
     try:

@@ -3,6 +3,9 @@
 // đầy", with each camera's uptime over 7 days (GET /api/cameras, refreshed on the `camera_health` live event).
 // A recent picture shows only where the hub allows it (the head and technicians always; residents when the
 // site says so). Technicians also set where a camera answers and put it in maintenance.
+// "Hoạt động tốt" only for a camera the hub probed and found working. One it has not probed yet reads
+// "chưa được kiểm tra" for residents; the head and technicians read why ("chưa cấu hình địa chỉ": no
+// address set yet, "đang kiểm tra": its first probe is under way).
 
 import { ApiError, api, get } from '../api.js';
 import { formatTime, h, throttle } from '../dom.js';
@@ -18,17 +21,35 @@ function when(ms) {
   return full.slice(0, 10) === formatTime(Date.now()).slice(0, 10) ? full.slice(11) : full;
 }
 
-/** A camera's status in words: "hình bị che khuất từ 21:40", "đang bảo trì đến 17:00", "hoạt động tốt". */
-export function statusWords(camera) {
+/** Not probed yet: no address set, or its first probe not answered yet. Never "working". */
+function unchecked(camera) {
+  return camera.status === 'unknown' || camera.reasons.some((r) => r.code === 'no_address');
+}
+
+/** The status a camera is shown with (and ranked by): an unprobed one is 'unknown', whatever the API's code. */
+function shown(camera) {
+  return camera.status !== 'maintenance' && unchecked(camera) ? 'unknown' : camera.status;
+}
+
+/** A camera's status in words: "hình bị che khuất từ 21:40", "đang bảo trì đến 17:00", "hoạt động tốt";
+ * for a camera not probed yet, "chưa được kiểm tra" (residents) or why (`operator`: the head, technicians). */
+export function statusWords(camera, operator = false) {
   if (camera.status === 'maintenance') {
     return camera.maintenance_until_ms ? t('cam_maintenance_until', { t: when(camera.maintenance_until_ms) })
       : t('cam_maintenance');
   }
-  if (camera.status === 'unknown') return t('cam_checking');
+  if (shown(camera) === 'unknown') {
+    if (!operator) return t('cam_not_checked');
+    return camera.status === 'unknown' ? t('cam_checking') : t('cam_reason_no_address');
+  }
   if (camera.status === 'ok') return t('cam_status_ok');
   const words = camera.reasons.map((r) => t(`cam_reason_${r.code}`)).join(' — ');
-  return camera.since_ms && camera.reasons[0]?.code !== 'no_address'
-    ? t('cam_since', { text: words, t: when(camera.since_ms) }) : words;
+  return camera.since_ms ? t('cam_since', { text: words, t: when(camera.since_ms) }) : words;
+}
+
+/** A badge starts a line: "Hoạt động tốt", "Hình bị che khuất từ 21:40". */
+function capital(text) {
+  return text.charAt(0).toLocaleUpperCase(lang()) + text.slice(1);
 }
 
 function uptimeWords(camera) {
@@ -42,6 +63,7 @@ const rank = { offline: 3, degraded: 2, maintenance: 1, unknown: 1, ok: 0 };
 
 export function mount(ctx) {
   const technician = ctx.me?.role === 'technician';
+  const operator = technician || ctx.me?.role === 'head';
   const title = h('h2', {});
   const summary = h('p', { class: 'summary' });
   const gatesEl = h('div', { class: 'gates' });
@@ -50,16 +72,16 @@ export function mount(ctx) {
   let errors = {}; // camera id -> message from a refused registration
 
   function gateLine(name, members) {
-    const worst = members.reduce((a, b) => ((rank[b.status] ?? 0) > (rank[a.status] ?? 0) ? b : a));
-    const words = members.every((c) => c.status === 'ok') ? t('cam_status_ok') : statusWords(worst);
+    const worst = members.reduce((a, b) => ((rank[shown(b)] ?? 0) > (rank[shown(a)] ?? 0) ? b : a));
+    const words = members.every((c) => c.status === 'ok') ? t('cam_status_ok') : statusWords(worst, operator);
     return t('cam_gate_line', { gate: name, status: words });
   }
 
   function cameraCard(camera) {
-    const bad = camera.status !== 'ok';
+    const look = { ok: 'ok', unknown: 'unknown', maintenance: 'unknown' }[shown(camera)] ?? 'bad';
     const children = [
       h('p', { class: 'name' }, camera.name),
-      h('p', { class: `badge ${bad ? 'bad' : 'ok'}`, 'data-status': camera.status }, statusWords(camera)),
+      h('p', { class: `badge ${look}`, 'data-status': camera.status }, capital(statusWords(camera, operator))),
       h('p', { class: 'muted' }, uptimeWords(camera)),
     ];
     if (camera.checked_ms) children.push(h('p', { class: 'muted' }, t('cam_checked', { t: when(camera.checked_ms) })));
