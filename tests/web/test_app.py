@@ -139,6 +139,9 @@ def test_resident_sees_cameras_and_map_and_no_control(web_hub: WebHub, phone: Pa
         gate_name = next(g.name for g in web_hub.site.gates if g.id == working.group)
         assert phone.locator(f"[data-gate-line='{working.group}']").inner_text() == f"{gate_name}: chưa được kiểm tra"
         assert "địa chỉ" not in phone.locator("#view").inner_text()
+        home = phone.request.get(f"{web_hub.url}/api/home").json()  # the home tile agrees with the page
+        assert (home["cameras_ok"], home["cameras_total"]) == (1, len(cameras))
+        assert phone.locator(".summary").inner_text() == f"1 trên {len(cameras)} camera hoạt động tốt"
         # When it was checked, in Hanoi time although this phone is set to Paris time.
         checked = phone.request.get(f"{web_hub.url}/api/cameras/{working.id}").json()["checked_ms"]
         at = datetime.fromtimestamp(checked / 1000, HANOI)

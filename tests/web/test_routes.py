@@ -63,12 +63,12 @@ def test_home_counts_what_matters_now(client: TestClient, broker: MemoryBroker, 
          ("light", "den-1", "availability", b"online"), ("light", "den-1", "state", state(True)),
          ("light", "den-2", "availability", b"online"), ("light", "den-2", "state", state(False)),
          ("light", "den-3", "state", state(True)),  # said ON but never said online: not counted as on
-         ("camera", "cam-1", "availability", b"online"))
+         ("camera", "cam-1", "availability", b"online"))  # online, but never probed: not counted as working
     r = client.get("/api/home", headers=bearer(hub, Role.RESIDENT))
     assert r.status_code == 200
     assert r.json() == {
         "site_name": SITE.name, "lights_on": 1, "lights_total": 4, "devices_offline": 3, "devices_total": 6,
-        "cameras_ok": 1, "cameras_total": 1, "faults": 0, "next_bulletin": None, "broker_ok": True,
+        "cameras_ok": 0, "cameras_total": 1, "faults": 0, "next_bulletin": None, "broker_ok": True,
         "store_ok": True,
     }
     assert client.get("/api/home").status_code == 401
