@@ -41,6 +41,7 @@ class WorkerStatus:
     behind: bool  # lost messages and not yet resynced
     alive: bool
     busy_s: float = 0.0  # time spent in handle() (the bench's per-service cost per message)
+    peak: int = 0  # the deepest the queue has been (what it held in memory at worst)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +62,7 @@ class ServiceWorker:
         self._resync = False
         self._handled = self._dropped = self._errors = self._resyncs = 0
         self._busy_s = 0.0
+        self._peak = 0
         self._thread = threading.Thread(target=self._run, name=f"svc-{service.name}", daemon=True)
 
     def offer(self, chunk: list[Accepted]) -> bool:
@@ -72,6 +74,8 @@ class ServiceWorker:
                 return False
             self._chunks.append(chunk)
             self._depth += len(chunk)
+            if self._depth > self._peak:
+                self._peak = self._depth
             self._cond.notify()
             return True
 
@@ -91,7 +95,7 @@ class ServiceWorker:
     def status(self) -> WorkerStatus:
         with self._cond:
             return WorkerStatus(self.service.name, self._depth, self._handled, self._dropped, self._errors,
-                                self._resyncs, self._resync, self._thread.is_alive(), self._busy_s)
+                                self._resyncs, self._resync, self._thread.is_alive(), self._busy_s, self._peak)
 
     def _take(self, wait_s: float | None) -> tuple[list[Accepted], bool]:
         """The next batch and whether a resync is due; waits for either, for at most `wait_s`."""
@@ -192,7 +196,7 @@ class Router:
         """One line for the log at stop (bench/ingest.py reads it): µs per message routed and per service."""
         rows = self.status()
         each = ", ".join(f"{w.name} {w.busy_s * 1e6 / max(w.handled, 1):.1f} µs/msg ({w.handled} msgs, "
-                         f"{w.dropped} dropped)" for w in rows)
+                         f"{w.dropped} dropped, peak depth {w.peak})" for w in rows)
         per = self.route_s * 1e6 / max(self.messages, 1)
         return f"router: routing {per:.2f} µs/msg ({self.messages} msgs); services: {each}"
 

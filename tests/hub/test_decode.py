@@ -213,3 +213,16 @@ def test_topics_of_unknown_devices_are_not_cached() -> None:
     assert len(decoding._ROUTES) == before
     decode(T, telemetry(), NOW, INV, BOUNDS)
     assert decoding._ROUTES.get(T) is not None
+
+
+def test_messages_naming_the_same_fields_share_one_fields_set_and_copies_stay_apart() -> None:
+    first, second = (decode(T, telemetry(seq=s), NOW, INV, BOUNDS) for s in (1, 2))
+    other = decode(T, telemetry(seq=3, temperature_c=30.5), NOW, INV, BOUNDS)  # one field more
+    assert isinstance(first, Accepted) and isinstance(second, Accepted) and isinstance(other, Accepted)
+    assert first.message is not None and second.message is not None and other.message is not None
+    assert first.message.model_fields_set is second.message.model_fields_set  # one set in memory, not two
+    assert other.message.model_fields_set == {*first.message.model_fields_set, "temperature_c"}
+    copied = first.message.model_copy(update={"level": 5})
+    assert copied.model_fields_set is not first.message.model_fields_set
+    assert first.message.model_dump(exclude_unset=True)["seq"] == 1
+    assert "temperature_c" not in first.message.model_fields_set
