@@ -26,7 +26,7 @@ Order = Literal["site", "problems"]
 SortKey = tuple[int, ...]
 
 # State keys the map needs to colour a dot and say why (status.js: condition, statusText).
-MAP_STATE_KEYS = ("state", "brightness", "stream_ok", "status")
+MAP_STATE_KEYS = ("state", "brightness", "stream_ok", "status", "health", "reasons")  # health: a camera's, probed
 
 
 class CursorError(ValueError):

@@ -157,6 +157,9 @@ def test_resident_sees_cameras_and_map_and_no_control(web_hub: WebHub, phone: Pa
     # Both cameras of the main gate stand metres apart: one tap there shows each of them.
     phone.locator(f"g.dev[data-id='{cameras[0].id}']").click(force=True)
     assert phone.locator(f".map-info [data-pick='{cameras[0].id}']").is_visible()
+    # The map says what the camera page says: working as probed; the other one not checked yet.
+    said = {d.id: phone.locator(f".map-info [data-pick='{d.id}'] .status").inner_text() for d in (working, partner)}
+    assert said == {working.id: "Camera an ninh · Hoạt động tốt", partner.id: "Camera an ninh · Chưa được kiểm tra"}
     screenshot(phone, "resident-map")
     assert_no_control(phone, "map")
     assert_readable(phone, "map")
