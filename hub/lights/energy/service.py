@@ -43,8 +43,11 @@ class EnergyService:
             r["device"]: Sample(r["ts_ms"], r["energy_wh"], r["power_w"], r["level"])
             for r in db.fetchall("SELECT device, ts_ms, energy_wh, power_w, level FROM light_meters")
         }
-        self._pending: dict[tuple[str, str], Use] = {}
-        self._moved: set[str] = set()
+        # (light, local day) -> (wh, full_wh, on_ms) not yet written; plain tuples, one per light and day
+        self._pending: dict[tuple[str, str], tuple[float, float, int]] = {}
+        # light -> its light_meters row, made when its last sample moved (while that sample is at hand: at
+        # flush time 10,000 lights' samples would each be fetched again from cold memory)
+        self._moved: dict[str, tuple[str, int, float, float, int]] = {}
 
     def observe(self, batch: list[Accepted]) -> None:
         """A batch as it comes (tests feed ingest's batches straight in)."""
@@ -76,24 +79,22 @@ class EnergyService:
                 today = local_day(prev.ts_ms, tz)
                 if today != day:  # the run's first interval, or a new local day: switch sums
                     if day is not None:
-                        self._pending[(device, day)] = Use(wh, full_wh, on_ms)
+                        self._pending[(device, day)] = (wh, full_wh, on_ms)
                     day = today
-                    so_far = self._pending.get((device, day), _NOTHING)
-                    wh, full_wh, on_ms = so_far.wh, so_far.full_wh, so_far.on_ms
+                    wh, full_wh, on_ms = self._pending.get((device, day), _NOTHING)
                 use = between(prev, cur, full.of(device))
                 wh, full_wh, on_ms = wh + use.wh, full_wh + use.full_wh, on_ms + use.on_ms
             prev = cur
         if day is not None:
-            self._pending[(device, day)] = Use(wh, full_wh, on_ms)
+            self._pending[(device, day)] = (wh, full_wh, on_ms)
         if prev is not last and prev is not None:
             self._last[device] = prev
-            self._moved.add(device)
+            self._moved[device] = (device, prev.ts_ms, prev.energy_wh, prev.power_w, prev.level)
 
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
-            meters = [(d, *_row(self._last[d])) for d in self._moved]
-            self._moved = set()
+            meters, self._moved = list(self._moved.values()), {}
         if not pending and not meters:
             return
         with self._db.transaction() as conn:
@@ -101,7 +102,7 @@ class EnergyService:
                 "INSERT INTO light_energy (device, day, wh, full_wh, on_ms) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (device, day) DO UPDATE SET wh = wh + excluded.wh,"
                 " full_wh = full_wh + excluded.full_wh, on_ms = on_ms + excluded.on_ms",
-                [(d, day, u.wh, u.full_wh, u.on_ms) for (d, day), u in pending.items()],
+                [(d, day, wh, full_wh, on_ms) for (d, day), (wh, full_wh, on_ms) in pending.items()],
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO light_meters (device, ts_ms, energy_wh, power_w, level) VALUES (?,?,?,?,?)",
@@ -119,9 +120,5 @@ class EnergyService:
         return roll_up(uses, self._site, by, period, self.tariff)
 
 
-_NOTHING: Final = Use()
-
-
-def _row(s: Sample) -> tuple[int, float, float, int]:
-    return (s.ts_ms, s.energy_wh, s.power_w, s.level)
+_NOTHING: Final = (0.0, 0.0, 0)
 
