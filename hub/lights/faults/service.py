@@ -90,7 +90,8 @@ class FaultService:
         streak = self._streak.get(device)
         if streak is None:
             streak = self._streak[device] = [None] * len(_KINDS)
-        is_open = [(kind, device) in self._open for kind in _KINDS]
+        # Most lights have no open fault, and with none open at all there is nothing to look up.
+        is_open = [(kind, device) in self._open for kind in _KINDS] if self._open else [False] * len(_KINDS)
         inputs: tuple[int, float, Context] | None = None
         verdicts: list[bool | None] = []
         for item in items:
@@ -111,7 +112,12 @@ class FaultService:
                 if verdict is None:
                     continue  # this reading cannot tell: the streak waits
                 kept = streak[i]
-                count = kept[1] + 1 if kept is not None and kept[0] == verdict else 1
+                if kept is not None and kept[0] == verdict:
+                    if kept[1] >= CONFIRM and verdict == is_open[i]:
+                        continue  # a confirmed verdict repeated: past CONFIRM its count changes nothing
+                    count = kept[1] + 1
+                else:
+                    count = 1
                 streak[i] = (verdict, count)
                 if count < CONFIRM or verdict == is_open[i]:
                     continue  # not confirmed yet, or confirms what is already so
