@@ -170,8 +170,11 @@ class Hub:
     def stop(self) -> None:
         for companion in reversed(self.companions):
             companion.stop()
-        self.bus.stop()
+        # Ingest first, while the bus is still connected: its last batch is committed AND acknowledged (a
+        # PUBACK after the socket closed fails, and the broker would resend the batch at the next start).
+        # What still arrives after this is never acknowledged, so the broker keeps it for the next run.
         self.ingest.stop()  # its last batch goes to the router
+        self.bus.stop()
         self.router.stop()  # each service's worker handles what is queued, then ends
         for service in reversed(self.services.values()):
             try:
