@@ -22,6 +22,7 @@ def stamp() -> tuple[int, int]:
 @dataclass(slots=True)
 class StageClock:
     messages: int = 0
+    batches: int = 0
     cpu_ns: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
     wall_ns: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -30,6 +31,7 @@ class StageClock:
         """`stamps`: one before the first stage, then one after each stage, in STAGES order."""
         with self._lock:
             self.messages += messages
+            self.batches += 1
             for stage, (cpu0, wall0), (cpu1, wall1) in zip(STAGES, stamps[:-1], stamps[1:], strict=True):
                 self.cpu_ns[stage] += cpu1 - cpu0
                 self.wall_ns[stage] += wall1 - wall0
@@ -46,4 +48,5 @@ class StageClock:
         parts = [f"{stage} {cpu:.1f} [{wall:.1f}]" for stage, (cpu, wall) in self.per_message_us().items()]
         if received:
             parts.insert(0, f"receive {receive_ns / received / 1000:.1f}")
-        return f"ingest stages, µs/msg over {self.messages} messages: " + ", ".join(parts)
+        return (f"ingest stages, µs/msg over {self.messages} messages: " + ", ".join(parts)
+                + f" ({self.batches} batches)")
