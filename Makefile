@@ -38,6 +38,11 @@ integration: $(STAMP) system-deps
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/lights.py
+	$(BIN)/python bench/lights_handle.py
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/broadcasts.py
+	$(BIN)/python bench/broadcasts_hub.py
+	$(BIN)/python bench/cameras.py
 
 # The fault tests of `make test`, longer: more kills and crashes, longer outages, more messages (HAMLET_SOAK).
 soak: $(STAMP) system-deps
