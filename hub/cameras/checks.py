@@ -44,6 +44,8 @@ class Check(StrEnum):
 class Measures:
     mean: float  # brightness, 0-255
     std: float  # contrast
+    flat: float  # share of tiles (the clock's left out) with next to no contrast of their own
+    level: float  # median tile brightness (the clock's tiles left out): what most of the picture shows
     saturated: float  # share of pixels at 250 or more
     noise: float  # Immerkær's sensor-noise sigma estimate
     grain: float  # sensor noise at the sharpness scale, over contrast (0 without a previous frame)
@@ -95,8 +97,11 @@ MASKS: Final[dict[Check, tuple[Check, ...]]] = {
 BLUR_SIGNAL: Final = 1.5  # detail must stand this far above the grain's own Laplacian to be judged
 BLUR_MIN_TILES: Final = 8  # a median over fewer tiles swings with one passer-by
 LAPLACIAN_NOISE_GAIN: Final = 20.0  # variance of the 4-neighbour Laplacian of unit white noise
-FLAT_STD: Final = 10.0  # without a baseline, a picture this flat is a lens covered from the start
-BLACK_STD: Final = 8.0  # a black picture is also flat: a dark street at night still has lamps in it
+# Flat is judged tile by tile, not on the whole picture: a camera burns its own text (date, time, name) into
+# every frame, and when the site has not named where, that text alone gives a covered or capped lens more
+# contrast than a whole dark street. A hand with the clock over it is still flat in all the other tiles.
+FLAT_STD: Final = 10.0  # a tile with less contrast than this (grey levels) shows nothing
+FLAT_SHARE: Final = 0.8  # flat in this share of its tiles, a picture shows nothing (overlay text fits the rest)
 NOISE_FLOOR: Final = 1.5  # never call noise "too much" below this sigma, however clean the baseline is
 
 
@@ -144,13 +149,14 @@ def measure(gray: Gray, previous: Gray | None = None, clock: Region | None = Non
     # noise alone would look as sharp as a focused lens and a blurred one would pass.
     detail = np.maximum(_tiles(lap * lap) - LAPLACIAN_NOISE_GAIN * grain * grain, 0.0)
     sharpness = _f32(np.sqrt(detail)) / (std + 1.0)
+    flat, level = _flatness(eighth, clock)
     gradient = _gradient(_small(gray, SMALL))
     motion = clock_motion = -1.0
     if previous is not None and previous.shape == gray.shape:
         motion = float(cv2.mean(cv2.absdiff(gray, previous))[0])
         if clock is not None:
             clock_motion = float(cv2.mean(cv2.absdiff(_crop(gray, clock), _crop(previous, clock)))[0])
-    return Measures(mean, std, saturated, noise, grain / (std + 1.0), sharpness, _tiles(gradient),
+    return Measures(mean, std, flat, level, saturated, noise, grain / (std + 1.0), sharpness, _tiles(gradient),
                     gradient / (std + 1.0), motion, clock_motion)
 
 
@@ -163,6 +169,15 @@ def _outside(height: int, width: int, clock: Region | None) -> NDArray[np.uint8]
     x, y, w, h = clock
     mask[int(y * height):math.ceil((y + h) * height), int(x * width):math.ceil((x + w) * width)] = 0
     return mask
+
+
+def _flatness(small: Map, clock: Region | None) -> tuple[float, float]:
+    """(share of flat tiles, median tile brightness), over the tiles the on-screen clock leaves alone."""
+    import numpy as np
+    mean = _tiles(small)
+    spread = np.sqrt(np.maximum(_tiles(small * small) - mean * mean, 0.0))
+    seen = ~clock_tiles(clock)
+    return float((spread[seen] < FLAT_STD).mean()), float(np.median(mean[seen]))
 
 
 def _grain(now: Map, before: Map) -> float:
@@ -210,16 +225,19 @@ def scores(m: Measures, base: Baseline | None, clock: NDArray[np.bool_] | None =
     # The on-screen clock, when the site names it, is the sure sign: a live camera's clock moves between
     # probes whatever the light. Without it, only the sensor's grain tells a still street from a frozen one.
     frozen = m.motion if m.clock_motion < 0 else m.clock_motion
-    out: dict[Check, float] = {Check.BLACK: m.mean if m.std < BLACK_STD else 255.0}
+    out: dict[Check, float] = {Check.BLACK: m.level if m.flat >= FLAT_SHARE else 255.0}
     if frozen >= 0:
         out[Check.FROZEN] = frozen
-    if base is None:  # nothing learnt yet (a camera covered since it was installed): only a flat picture tells
-        out[Check.COVERED] = 1.0 if m.std < FLAT_STD and m.mean >= RULES[Check.BLACK].threshold else 0.0
+    if base is None:  # nothing learnt yet (a camera covered since it was installed): only a flat picture tells,
+        # scored as the share of flat tiles, so as the learnt check's share of tiles lost (a black one is black)
+        out[Check.COVERED] = m.flat if m.level >= RULES[Check.BLACK].threshold else 0.0
         out[Check.GLARE] = m.saturated
     else:
         usable = _usable(base, clock if clock is not None else clock_tiles(None))
-        if usable.any():
-            out[Check.COVERED] = float((m.texture[usable] < 0.2 * base.texture[usable]).mean())
+        # Covered: the textured tiles that lost their texture, or a flat picture as before a baseline (the
+        # camera's own text, where the site has not named it, keeps a few tiles busy under a hand).
+        lost = float((m.texture[usable] < 0.2 * base.texture[usable]).mean()) if usable.any() else 0.0
+        out[Check.COVERED] = max(lost, m.flat)
         # Sharpness is judged only where the healthy picture has detail well above its grain: on a dark
         # street at night that is the lamp-lit part; with too few such tiles, blur is not judged at all.
         sharp = usable & (base.sharpness > BLUR_SIGNAL * math.sqrt(LAPLACIAN_NOISE_GAIN) * base.grain)

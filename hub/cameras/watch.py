@@ -84,7 +84,10 @@ class Watch:
             values = {c: v for c, v in values.items() if c not in TWILIGHT_SKIPS}
         bad = failing(values)
         for check in RULES:
-            if period != "twilight" or check not in TWILIGHT_SKIPS:  # not judged: neither raised nor cleared
+            # A check with no score this probe was not judged (no baseline yet, no frame before this one,
+            # twilight, too little detail): neither raised nor cleared. Counted as a pass, it would break a
+            # fault's streak, or clear a fault nobody could see.
+            if check in values:
                 self._count(check, check in bad)
         # A frame teaches only with one before it: its grain (and so its sharpness) is known only then.
         if not bad and not self.active and learner is not None and period != "twilight" and m.motion >= 0:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hub.bus.memory import MemoryBroker
 from hub.cameras.address import Policy
+from hub.cameras.checks import Region
 from hub.cameras.fetch import Limits
 from hub.cameras.models import Registration
 from hub.cameras.service import CameraOptions, Cameras
@@ -58,7 +59,8 @@ class Rig:
 
 @contextmanager
 def rig(tmp: Path, count: int = 1, *, width: int = 640, height: int = 360, slow_s: float = 0.8,
-        limits: Limits = LIMITS, workers: int = 4) -> Iterator[Rig]:
+        limits: Limits = LIMITS, workers: int = 4, clock_region: Region | None = CLOCK_REGION) -> Iterator[Rig]:
+    """`clock_region`: where the cameras' on-screen clock is, as the technician named it (None: not named)."""
     clock = ControlledClock(NOON)
     site = camera_site(count)
     db = StateDB(tmp / "hub.sqlite3", MIGRATIONS + CAMERA_MIGRATIONS)
@@ -79,7 +81,7 @@ def rig(tmp: Path, count: int = 1, *, width: int = 640, height: int = 360, slow_
     try:
         service.start()
         for device, cam in cams.items():
-            service.register(device, Registration(host="127.0.0.1", port=cam.port, clock_region=CLOCK_REGION), None)
+            service.register(device, Registration(host="127.0.0.1", port=cam.port, clock_region=clock_region), None)
         yield r
     finally:
         service.stop()
