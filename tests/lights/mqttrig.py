@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from devices.site import Site
 from hub.api.app import create_app
 from hub.auth.principal import Role
+from hub.lights.service import Lights
 from hub.lights.spec import LightsOptions
 from hub.runtime import Hub, build_hub
 from hub.settings import load_settings
@@ -67,6 +68,14 @@ def mqtt_rig(tmp: Path, mosquitto: Mosquitto, site: Site, *, hold_s: int = 2, fl
         assert hub.bus.wait_connected(10)
         assert devices.start(wait_s=10)
         eventually(lambda: all(live.online for live in hub.registry.all()), 10)
+        # Start from a settled hamlet: every simulated light has taken the hub's start-up config push and
+        # said so. The broker still holds an earlier test's retained configs, so a light first reports that
+        # version; on a busy machine the hub's push then lands after the test's first command and the
+        # light's new state (same lamp, new config_version) would muddle what the test watches.
+        lights_service = hub.services["lights"]
+        assert isinstance(lights_service, Lights)
+        simulated = {d.id for d in devices.site.devices}
+        eventually(lambda: all(s.in_sync for s in lights_service.schedules.status() if s.device in simulated), 15)
         try:
             yield MqttRig(hub, devices, client, bearer(hub, Role.HEAD))
         finally:
