@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -226,3 +227,77 @@ def test_messages_naming_the_same_fields_share_one_fields_set_and_copies_stay_ap
     assert copied.model_fields_set is not first.message.model_fields_set
     assert first.message.model_dump(exclude_unset=True)["seq"] == 1
     assert "temperature_c" not in first.message.model_fields_set
+
+
+# -- closing what mutation testing found the tests above never looked at (make mutation) -------------------
+
+
+@pytest.fixture
+def cold_caches() -> Iterator[None]:
+    """The topic routes and shared field sets empty, as at a hub's start: a warm cache from earlier tests
+    would hide what decode does the first time it meets a topic."""
+    saved_routes, saved_sets = dict(decoding._ROUTES), dict(decoding._FIELDS_SETS)
+    decoding._ROUTES.clear()
+    decoding._FIELDS_SETS.clear()
+    yield None
+    decoding._ROUTES.clear()
+    decoding._ROUTES.update(saved_routes)
+    decoding._FIELDS_SETS.clear()
+    decoding._FIELDS_SETS.update(saved_sets)
+
+
+@pytest.mark.usefixtures("cold_caches")
+def test_a_topic_first_seen_and_then_cached_decodes_the_same() -> None:
+    channels = {"telemetry": (telemetry(), "light"),
+                "availability": (b"online", "availability"),
+                "state": (json.dumps({"ts": NOW, "seq": 1, "state": "ON", "brightness": 80}).encode(), "state")}
+    for channel, (payload, measurement) in channels.items():
+        where = topic("s", "light", "den-1", channel)
+        first, again = (decode(where, payload, NOW, INV, BOUNDS) for _ in range(2))
+        assert isinstance(first, Accepted) and isinstance(again, Accepted), (first, again)
+        assert first.point == again.point
+        assert (first.point.measurement, first.where.channel, first.where.device) == (measurement, channel, "den-1")
+        assert decoding._ROUTES[where].where == first.where
+    assert isinstance(decode(T, telemetry(), NOW, INV, BOUNDS), Accepted)
+
+
+@pytest.mark.usefixtures("cold_caches")
+def test_rejections_first_seen_name_the_device_and_channel() -> None:
+    wrong = decode(topic("s", "light", "loa-1", "telemetry"), telemetry(), NOW, INV, BOUNDS)
+    assert wrong == Rejected("wrong_kind", "device 'loa-1' is a speaker, not a light")
+    hub_channel = decode(topic("s", "light", "den-1", "set"), b"{}", NOW, INV, BOUNDS)
+    assert hub_channel == Rejected("bad_topic", "channel set is not a device -> hub channel")
+    assert topic("s", "light", "den-1", "set") not in decoding._ROUTES
+
+
+def test_the_topic_limit_is_inclusive() -> None:
+    stem = "hamlet/v1/s/light/"
+    at_limit = stem + "d" * (MAX_TOPIC_CHARS - len(stem))
+    parsed = decode(at_limit, telemetry(), NOW, INV, BOUNDS)  # parsed, then refused for what it says
+    assert isinstance(parsed, Rejected) and parsed.reason == "bad_topic"
+    assert not parsed.detail.startswith("topic is")
+    over = decode(at_limit + "d", telemetry(), NOW, INV, BOUNDS)
+    assert over == Rejected("bad_topic", f"topic is {MAX_TOPIC_CHARS + 1} characters; the limit is {MAX_TOPIC_CHARS}")
+
+
+def test_an_invalid_payload_names_its_first_field_and_counts_the_rest() -> None:
+    one = decode(T, telemetry(level=101), NOW, INV, BOUNDS)
+    assert isinstance(one, Rejected) and one.reason == "invalid"
+    assert one.detail.startswith("telemetry.level: ") and "more)" not in one.detail
+    three = decode(T, telemetry(level=101, power_w="x", voltage_v=None), NOW, INV, BOUNDS)
+    assert isinstance(three, Rejected) and three.reason == "invalid"
+    assert three.detail.endswith(" (+2 more)")
+
+
+def test_a_bad_availability_word_is_invalid_and_quoted_short() -> None:
+    word = "maybe" * 20
+    bad = decode(topic("s", "light", "den-1", "availability"), word.encode(), NOW, INV, BOUNDS)
+    assert bad == Rejected("invalid", f"availability: expected 'online' or 'offline', got {word[:40]!r}")
+
+
+def test_availability_takes_its_serial_as_the_last_part_of_its_key() -> None:
+    where = topic("s", "light", "den-1", "availability")
+    plain = decode(where, b"online", NOW, INV, BOUNDS)
+    numbered = decode(where, b"online", NOW, INV, BOUNDS, serial=41)
+    assert isinstance(plain, Accepted) and isinstance(numbered, Accepted)
+    assert (plain.point.seq, numbered.point.seq) == (0, 41)
