@@ -219,6 +219,25 @@ def test_the_tracker_holds_exactly_max_keys_dropping_forgotten_ones_first() -> N
     assert len(tracker) == 3 and tracker.failures("k:1") == 0 and tracker.failures("k:2") == 1
 
 
+def test_the_tracker_sweeps_only_above_max_keys() -> None:
+    tracker = FailureTracker({"k": Limit(free=1, base_s=1.0, cap_s=1.0, forget_s=100.0)}, max_keys=3)
+    tracker.fail(["k:0"], 0.0)
+    tracker.fail(["k:1"], 1.0)
+    tracker.fail(["k:2"], 200.0)  # k:0 and k:1 are forgotten, but three keys are within bounds: no sweep
+    assert len(tracker) == 3
+
+
+def test_a_sweep_drops_each_key_by_its_own_rule_at_exactly_forget_s() -> None:
+    rules = {"a": Limit(free=1, base_s=1.0, cap_s=1.0, forget_s=1000.0),
+             "b": Limit(free=1, base_s=1.0, cap_s=1.0, forget_s=50.0)}
+    tracker = FailureTracker(rules, max_keys=3)
+    tracker.fail(["a:0"], 0.0)
+    tracker.fail(["b:1"], 50.0)
+    tracker.fail(["a:2"], 60.0)
+    tracker.fail(["a:3"], 100.0)  # b:1 is exactly 50 s old: swept, so the older a:0 stays
+    assert (tracker.failures("a:0"), tracker.failures("b:1"), len(tracker)) == (1, 0, 3)
+
+
 def test_the_throttle_defaults_and_its_bounds() -> None:
     default: Throttle[str] = Throttle()
     assert (default.window_ms, default.max_keys) == (60_000, 10_000)
