@@ -284,6 +284,8 @@ def test_an_invalid_payload_names_its_first_field_and_counts_the_rest() -> None:
     one = decode(T, telemetry(level=101), NOW, INV, BOUNDS)
     assert isinstance(one, Rejected) and one.reason == "invalid"
     assert one.detail.startswith("telemetry.level: ") and "more)" not in one.detail
+    two = decode(T, telemetry(level=101, power_w="x"), NOW, INV, BOUNDS)
+    assert isinstance(two, Rejected) and two.detail.endswith(" (+1 more)")
     three = decode(T, telemetry(level=101, power_w="x", voltage_v=None), NOW, INV, BOUNDS)
     assert isinstance(three, Rejected) and three.reason == "invalid"
     assert three.detail.endswith(" (+2 more)")
