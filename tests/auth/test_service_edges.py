@@ -127,13 +127,20 @@ def test_a_disabled_account_learns_it_only_with_the_password(auth: Auth) -> None
 def test_an_old_hash_is_upgraded_at_login_without_signing_out(tmp_path: Path, auth: Auth) -> None:
     old = Passwords(PasswordHasher(time_cost=1, memory_cost=16, parallelism=1, hash_len=16, salt_len=16))
     user = auth.by_phone(RES)
-    auth.users.set_password(user.id, old.hash(PW))
-    kept = auth.login(RES, PW, "bearer", ADDR)  # upgrades the hash
+    kept = auth.login(RES, PW, "bearer", ADDR)  # a session from before the upgrade
+    auth.users.set_password(user.id, old.hash(PW), sign_out=False)
+    auth.login(RES, PW, "cookie", ADDR)  # upgrades the hash
     upgraded = auth.by_phone(RES).password_hash
     assert not auth.passwords.needs_rehash(upgraded)
     assert auth.passwords.verify(upgraded, PW)
-    assert auth.principal_for(kept.token, "bearer") is not None  # the session that upgraded it lives on
-    assert auth.sessions.count(user.id) == 1
+    assert auth.principal_for(kept.token, "bearer") is not None  # nobody is signed out by the upgrade
+    assert auth.sessions.count(user.id) == 2
+
+
+def test_a_profile_whose_account_is_gone_is_not_found(auth: Auth) -> None:
+    with pytest.raises(NotFound) as caught:
+        auth.update_profile(Principal(999, NEW, "Ai đó", Role.RESIDENT, "vi"), "Tên", None)
+    assert caught.value.message == "no user 999"
 
 
 def test_logout_ends_the_session_and_is_audited(auth: Auth) -> None:
