@@ -157,12 +157,14 @@ class Outbox:
             self._dead_rows -= gone
         return int(gone)
 
-    def take(self, limit: int) -> tuple[int, list[Point]]:
-        """The oldest `limit` points and the highest row id among them (0 when empty)."""
+    def take(self, limit: int, after: int = 0) -> tuple[int, list[Point]]:
+        """The oldest `limit` points with a row id above `after` (the writer reads the next batch while the
+        last one is still in flight) and the highest row id among them (0 when empty)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, measurement, site, device, grp, ts, fields, seq FROM outbox ORDER BY id LIMIT ?",
-                (limit,),
+                "SELECT id, measurement, site, device, grp, ts, fields, seq FROM outbox WHERE id > ? "
+                "ORDER BY id LIMIT ?",
+                (after, limit),
             ).fetchall()
         if not rows:
             return 0, []

@@ -16,7 +16,9 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -62,6 +64,8 @@ class OutboxCopier(Protocol):
 
 
 MIN_BACKOFF_S = 0.5
+IN_FLIGHT = 2  # batches the store works on at once during a backlog (see Writer._pipeline)
+PIPELINE_ROUNDS = 8
 MAX_BACKOFF_S = 15.0
 
 
@@ -86,6 +90,9 @@ class Writer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"writer-{store.name}", daemon=True)
+        # Only a store that says its writes may overlap (its own connection per request) gets a pipeline.
+        overlap = getattr(store, "concurrent_writes", False) is True
+        self._pool = ThreadPoolExecutor(IN_FLIGHT, f"writer-{store.name}-post") if overlap else None
         self.vitals = Vitals()
         self._answered_at = time.monotonic()  # when the store last answered (a write or a ping)
         self._checked_at = float("-inf")
@@ -110,6 +117,8 @@ class Writer:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
 
     def drain_once(self) -> int:
         """Write one batch; returns how many points the store confirmed (raises StoreUnavailable)."""
@@ -138,9 +147,46 @@ class Writer:
         except ValueError:
             # A point no store can keep (the models should have refused it) must not block the rest.
             points = self._quarantine(points)
+        written = self._confirmed(last_id, points)
+        if written == self._batch and self._pool is not None:
+            written += self._pipeline(last_id)
+        return written
+
+    def _confirmed(self, last_id: int, points: Sequence[Point]) -> int:
         self._outbox.delete_upto(last_id)
         self._metrics.points_written.add(len(points))
         return len(points)
+
+    def _pipeline(self, after: int) -> int:
+        """The rest of a backlog, once the store took a batch, into a store that takes concurrent writes
+        (influxd): up to IN_FLIGHT batches are written at once, and the next is read from the outbox while
+        the store works, PIPELINE_ROUNDS batches per call (so housekeeping still runs). Written one by one,
+        the writer sat idle for every answer and fell behind the bridge. Rows are still deleted in order, and
+        only up to a batch the store confirmed along with every batch before it; on a failure the batches
+        still in flight are waited for and everything from the failed one on stays in the outbox."""
+        assert self._pool is not None
+        flight: deque[tuple[int, list[Point], Future[None]]] = deque()
+        taken, written, more = 0, 0, True
+        try:
+            while True:
+                while more and len(flight) < IN_FLIGHT and taken < PIPELINE_ROUNDS:
+                    last_id, points = self._outbox.take(self._batch, after=flight[-1][0] if flight else after)
+                    more = len(points) == self._batch
+                    if points:
+                        taken += 1
+                        flight.append((last_id, points, self._pool.submit(self._store.write, points)))
+                if not flight:
+                    return written
+                last_id, points, answer = flight[0]
+                try:
+                    answer.result()
+                except ValueError:
+                    points = self._quarantine(points)
+                flight.popleft()
+                written += self._confirmed(last_id, points)
+        finally:
+            for _, _, answer in flight:  # after a failure: let the others land or fail before a retry
+                answer.exception()
 
     def _copy(self, store: OutboxCopier) -> int | None:
         """The fast path; None when the batch needs the point-by-point path (a row the store refused)."""

@@ -67,6 +67,7 @@ def _error_text(body: bytes) -> str:
 
 class InfluxV1Store:
     name = "influxdb1"
+    concurrent_writes = True
 
     def __init__(
         self,
@@ -110,8 +111,12 @@ class InfluxV1Store:
             return
         self._ensure_database()
         for piece in chunks(points, self._batch_size):
+            import time, logging
+            t0 = time.monotonic()
             body = encode_lines(piece)
+            t1 = time.monotonic()
             answer = self._post(body)
+            logging.getLogger(__name__).info("H16 encode %.3f post %.3f", t1 - t0, time.monotonic() - t1)
             if answer.status == 404 and b"database not found" in answer.body:
                 self._db_ready.clear()
                 self._ensure_database()

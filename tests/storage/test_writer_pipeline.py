@@ -1,0 +1,104 @@
+"""The writer's pipeline during a backlog (a store that takes concurrent writes, like influxd): batches
+overlap, yet outbox rows go only up to a batch the store confirmed along with every batch before it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from hub.ingest.outbox import Outbox
+from hub.ingest.writer import Writer
+from hub.metrics import HubMetrics
+from hub.storage.base import Bucket, Point, StoreUnavailable
+from tests.storage.points import light_points
+
+T0 = 1_700_000_040_000
+
+
+class GatedStore:
+    """Holds every write until released; the write whose first seq is in `fail` raises StoreUnavailable."""
+
+    name = "gated"
+    concurrent_writes = True
+
+    def __init__(self, fail: frozenset[int] = frozenset()) -> None:
+        self.fail = fail
+        self.started: list[int] = []  # first seq of each write, in the order they began
+        self.landed: list[int] = []
+        self.both_in_flight = threading.Event()
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def write(self, points: Sequence[Point]) -> None:
+        first = points[0].seq
+        with self._lock:
+            self.started.append(first)
+            if len(self.started) - len(self.landed) >= 2:
+                self.both_in_flight.set()
+        if first:  # the first batch of a drain is written alone; the pipeline's wait for each other
+            self.release.wait(5)
+        if first in self.fail:
+            raise StoreUnavailable(f"batch at seq {first} refused")
+        with self._lock:
+            self.landed.append(first)
+
+    def query(self, *_a: object) -> list[Bucket]:
+        return []
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def start(tmp_path: Path, store: GatedStore, count: int) -> tuple[Outbox, Writer, HubMetrics]:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.commit(light_points("light-001", T0, count), [])
+    metrics = HubMetrics()
+    return outbox, Writer(outbox, store, metrics, batch=10), metrics
+
+
+def test_batches_overlap_and_every_row_goes_once_confirmed(tmp_path: Path) -> None:
+    store = GatedStore()
+    outbox, writer, metrics = start(tmp_path, store, 45)
+    threading.Timer(0.2, store.release.set).start()
+    written = writer.drain_once()
+    assert store.both_in_flight.is_set()  # the second and third batches were at the store together
+    assert written == 45 and metrics.points_written.total() == 45
+    assert outbox.depth() == 0 and sorted(store.landed) == [0, 10, 20, 30, 40]
+    outbox.close()
+
+
+def test_a_failed_batch_keeps_itself_and_every_later_row_even_if_a_later_batch_landed(tmp_path: Path) -> None:
+    store = GatedStore(fail=frozenset({10}))
+    outbox, writer, metrics = start(tmp_path, store, 45)
+    threading.Timer(0.2, store.release.set).start()
+    with pytest.raises(StoreUnavailable, match="seq 10 refused"):
+        writer.drain_once()
+    assert 20 in store.landed  # in flight beside the failed one, and it landed ...
+    assert outbox.depth() == 35  # ... yet only the first batch's rows went
+    assert metrics.points_written.total() == 10
+    _last, left = outbox.take(100)
+    assert [p.seq for p in left] == list(range(10, 45))
+    store.fail = frozenset()
+    while writer.drain_once():  # the retry rewrites the landed batch too: points are keyed, no duplicate
+        pass
+    assert outbox.depth() == 0 and metrics.points_written.total() == 45
+    outbox.close()
+
+
+class SerialStore(GatedStore):
+    concurrent_writes = False
+
+
+def test_a_store_that_does_not_say_so_is_written_one_batch_at_a_time(tmp_path: Path) -> None:
+    store = SerialStore()
+    outbox, writer, _ = start(tmp_path, store, 30)
+    store.release.set()
+    assert writer.drain_once() == 10
+    assert not store.both_in_flight.is_set() and store.started == [0]
+    outbox.close()
