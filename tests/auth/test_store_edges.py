@@ -272,6 +272,8 @@ def test_errors_carry_their_message_and_retry_header() -> None:
     ("0" * 33, "phone number is too long"),
     ("+1 202 555 0100", "only Vietnamese numbers (+84) are accepted"),
     ("912345678", "type the number as 0912 345 678 or +84 912 345 678"),
+    ("0912 ABC 678", "a phone number has only digits, spaces, dots and dashes"),
+    ("01912345678", "11-digit 01x numbers changed in 2018: use the new 10-digit number"),
 ])
 def test_phone_refusals_say_what_to_type(raw: str, message: str) -> None:
     with pytest.raises(PhoneError) as caught:
