@@ -63,6 +63,17 @@ class OutboxCopier(Protocol):
     def copy_from_outbox(self, outbox: Path, last_id: int) -> None: ...
 
 
+@runtime_checkable
+class Pipelined(Protocol):
+    """A store whose writes may overlap (a connection per request, keyed points) and that encodes a batch
+    apart from sending it (InfluxDB): the writer keeps a few batches in flight during a backlog."""
+
+    def encode(self, points: Sequence[Point]) -> bytes: ...
+
+    def write_encoded(self, body: bytes) -> None:
+        """Raises StoreUnavailable, or ValueError when the data itself is refused (as `write`)."""
+
+
 MIN_BACKOFF_S = 0.5
 IN_FLIGHT = 2  # batches the store works on at once during a backlog (see Writer._pipeline)
 PIPELINE_ROUNDS = 8
@@ -90,9 +101,8 @@ class Writer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"writer-{store.name}", daemon=True)
-        # Only a store that says its writes may overlap (its own connection per request) gets a pipeline.
-        overlap = getattr(store, "concurrent_writes", False) is True
-        self._pool = ThreadPoolExecutor(IN_FLIGHT, f"writer-{store.name}-post") if overlap else None
+        pipelined = isinstance(store, Pipelined)
+        self._pool = ThreadPoolExecutor(IN_FLIGHT, f"writer-{store.name}-post") if pipelined else None
         self.vitals = Vitals()
         self._answered_at = time.monotonic()  # when the store last answered (a write or a ping)
         self._checked_at = float("-inf")
@@ -152,40 +162,47 @@ class Writer:
             written += self._pipeline(last_id)
         return written
 
-    def _confirmed(self, last_id: int, points: Sequence[Point]) -> int:
+    def _confirmed(self, last_id: int, points: Sequence[Point] | int) -> int:
+        count = points if isinstance(points, int) else len(points)
         self._outbox.delete_upto(last_id)
-        self._metrics.points_written.add(len(points))
-        return len(points)
+        self._metrics.points_written.add(count)
+        return count
 
     def _pipeline(self, after: int) -> int:
         """The rest of a backlog, once the store took a batch, into a store that takes concurrent writes
-        (influxd): up to IN_FLIGHT batches are written at once, and the next is read from the outbox while
-        the store works, PIPELINE_ROUNDS batches per call (so housekeeping still runs). Written one by one,
-        the writer sat idle for every answer and fell behind the bridge. Rows are still deleted in order, and
+        (influxd): up to IN_FLIGHT batches are written at once, and the next is read and encoded while the
+        store works, PIPELINE_ROUNDS batches per call (so housekeeping still runs). Written one by one, the
+        writer sat idle for every answer and fell behind the bridge. A batch in flight holds its request body,
+        not its points (a refused one is read again from the outbox). Rows are still deleted in order, and
         only up to a batch the store confirmed along with every batch before it; on a failure the batches
         still in flight are waited for and everything from the failed one on stays in the outbox."""
-        assert self._pool is not None
-        flight: deque[tuple[int, list[Point], Future[None]]] = deque()
+        store, pool = self._store, self._pool
+        assert isinstance(store, Pipelined) and pool is not None
+        flight: deque[tuple[int, int, int, Future[None]]] = deque()  # (id before, last id, count, answer)
         taken, written, more = 0, 0, True
         try:
             while True:
                 while more and len(flight) < IN_FLIGHT and taken < PIPELINE_ROUNDS:
-                    last_id, points = self._outbox.take(self._batch, after=flight[-1][0] if flight else after)
+                    before = flight[-1][1] if flight else after
+                    last_id, points = self._outbox.take(self._batch, after=before)
                     more = len(points) == self._batch
                     if points:
                         taken += 1
-                        flight.append((last_id, points, self._pool.submit(self._store.write, points)))
+                        body = store.encode(points)
+                        flight.append((before, last_id, len(points), pool.submit(store.write_encoded, body)))
+                    del points
                 if not flight:
                     return written
-                last_id, points, answer = flight[0]
+                before, last_id, count, answer = flight[0]
                 try:
                     answer.result()
+                    confirmed: Sequence[Point] | int = count
                 except ValueError:
-                    points = self._quarantine(points)
+                    confirmed = self._quarantine(self._outbox.take(count, after=before)[1])
                 flight.popleft()
-                written += self._confirmed(last_id, points)
+                written += self._confirmed(last_id, confirmed)
         finally:
-            for _, _, answer in flight:  # after a failure: let the others land or fail before a retry
+            for *_, answer in flight:  # after a failure: let the others land or fail before a retry
                 answer.exception()
 
     def _copy(self, store: OutboxCopier) -> int | None:

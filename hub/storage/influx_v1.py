@@ -107,28 +107,30 @@ class InfluxV1Store:
         return self._http.request("POST", "/write", params, body, _TEXT)
 
     def write(self, points: Sequence[Point]) -> None:
-        if not points:
+        for piece in chunks(points, self._batch_size):
+            self.write_encoded(encode_lines(piece))
+
+    def encode(self, points: Sequence[Point]) -> bytes:
+        """One request body for the batch (the writer's pipeline encodes, then sends with write_encoded)."""
+        return encode_lines(points)
+
+    def write_encoded(self, body: bytes) -> None:
+        if not body:
             return
         self._ensure_database()
-        for piece in chunks(points, self._batch_size):
-            import time, logging
-            t0 = time.monotonic()
-            body = encode_lines(piece)
-            t1 = time.monotonic()
+        answer = self._post(body)
+        if answer.status == 404 and b"database not found" in answer.body:
+            self._db_ready.clear()
+            self._ensure_database()
             answer = self._post(body)
-            logging.getLogger(__name__).info("H16 encode %.3f post %.3f", t1 - t0, time.monotonic() - t1)
-            if answer.status == 404 and b"database not found" in answer.body:
-                self._db_ready.clear()
-                self._ensure_database()
-                answer = self._post(body)
-            if answer.status == 400:
-                # The data itself was refused ("partial write: field type conflict", "unable to parse",
-                # beyond the retention): no retry can succeed. ValueError lets the writer find and
-                # dead-letter the refused points and keep the rest (a partial write kept some already;
-                # rewriting them lands on the same keys).
-                raise ValueError(f"{self.url}/write refused the data: HTTP 400: {_error_text(answer.body)}")
-            if not answer.ok:
-                raise StoreUnavailable(f"{self.url}/write: HTTP {answer.status}: {answer.body[:300]!r}")
+        if answer.status == 400:
+            # The data itself was refused ("partial write: field type conflict", "unable to parse",
+            # beyond the retention): no retry can succeed. ValueError lets the writer find and
+            # dead-letter the refused points and keep the rest (a partial write kept some already;
+            # rewriting them lands on the same keys).
+            raise ValueError(f"{self.url}/write refused the data: HTTP 400: {_error_text(answer.body)}")
+        if not answer.ok:
+            raise StoreUnavailable(f"{self.url}/write: HTTP {answer.status}: {answer.body[:300]!r}")
 
     def query(
         self, measurement: str, device: str, field: str, since_ms: int, until_ms: int, every_ms: int

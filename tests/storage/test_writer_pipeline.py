@@ -3,6 +3,7 @@ overlap, yet outbox rows go only up to a batch the store confirmed along with ev
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,10 +23,10 @@ class GatedStore:
     """Holds every write until released; the write whose first seq is in `fail` raises StoreUnavailable."""
 
     name = "gated"
-    concurrent_writes = True
 
-    def __init__(self, fail: frozenset[int] = frozenset()) -> None:
+    def __init__(self, fail: frozenset[int] = frozenset(), poison: int = -1) -> None:
         self.fail = fail
+        self.poison = poison  # a point whose seq is this is refused as data (ValueError), with its batch
         self.started: list[int] = []  # first seq of each write, in the order they began
         self.landed: list[int] = []
         self.both_in_flight = threading.Event()
@@ -33,7 +34,16 @@ class GatedStore:
         self._lock = threading.Lock()
 
     def write(self, points: Sequence[Point]) -> None:
-        first = points[0].seq
+        self.write_encoded(self.encode(points))
+
+    def encode(self, points: Sequence[Point]) -> bytes:
+        return json.dumps([p.seq for p in points]).encode()
+
+    def write_encoded(self, body: bytes) -> None:
+        seqs = json.loads(body)
+        first = seqs[0]
+        if self.poison in seqs:
+            raise ValueError(f"seq {self.poison} cannot be stored")
         with self._lock:
             self.started.append(first)
             if len(self.started) - len(self.landed) >= 2:
@@ -55,7 +65,7 @@ class GatedStore:
         pass
 
 
-def start(tmp_path: Path, store: GatedStore, count: int) -> tuple[Outbox, Writer, HubMetrics]:
+def start(tmp_path: Path, store: GatedStore | SerialStore, count: int) -> tuple[Outbox, Writer, HubMetrics]:
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     outbox.commit(light_points("light-001", T0, count), [])
     metrics = HubMetrics()
@@ -91,14 +101,42 @@ def test_a_failed_batch_keeps_itself_and_every_later_row_even_if_a_later_batch_l
     outbox.close()
 
 
-class SerialStore(GatedStore):
-    concurrent_writes = False
+def test_a_refused_point_in_flight_is_read_again_and_only_it_is_dead_lettered(tmp_path: Path) -> None:
+    store = GatedStore(poison=23)
+    outbox, writer, metrics = start(tmp_path, store, 45)
+    store.release.set()
+    assert writer.drain_once() == 44
+    assert outbox.depth() == 0 and metrics.points_written.total() == 44
+    assert [d.reason for d in outbox.dead_letters()] == ["unstorable"]
+    assert "seq 23 cannot be stored" in outbox.dead_letters()[0].detail
+    outbox.close()
+
+
+class SerialStore:
+    """Writes only whole batches of points (no encode/write_encoded): not pipelined."""
+
+    name = "serial"
+
+    def __init__(self) -> None:
+        self.gated = GatedStore()
+
+    def write(self, points: Sequence[Point]) -> None:
+        self.gated.write(points)
+
+    def query(self, *_a: object) -> list[Bucket]:
+        return []
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
 
 
 def test_a_store_that_does_not_say_so_is_written_one_batch_at_a_time(tmp_path: Path) -> None:
     store = SerialStore()
     outbox, writer, _ = start(tmp_path, store, 30)
-    store.release.set()
+    store.gated.release.set()
     assert writer.drain_once() == 10
-    assert not store.both_in_flight.is_set() and store.started == [0]
+    assert store.gated.started == [0]
     outbox.close()
