@@ -4,7 +4,9 @@ Every figure is taken the same way, so their ratios are fair: the messages are q
 persistent session first, then the consumer connects and drains them.
   1. raw ceiling: a paho subscriber that does nothing (auto-acks)
   2. hub -> SQLite: `python -m hub serve`, acked after the outbox commit, landed in the SQLite store
-  3. hub -> influxd 1.x: the same into a real influxd
+  3. hub -> influxd 1.x: the same into a real influxd (done when influxd's own count of points it acknowledged
+     reaches N: reading every point back 4 times a second would slow influxd itself; `lost` is from one
+     full read-back at the end)
 Each line: rate, ratio to the raw ceiling, messages lost. Plus the hub's peak memory (VmHWM) and where its
 time goes per message: receive (CPU of paho's network thread in the hub), then the committer's stages
 (decode, commit, ack, routing = registry + hand-off to the services' router) as CPU µs with wall µs in
