@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hub.storage.base import FieldValue, Point
-from hub.storage.line_protocol import chunks, encode_lines, line_protocol
+from hub.storage.line_protocol import chunks, encode_lines, escape_key, escape_measurement, field_value, line_protocol
 
 
 def point(fields: dict[str, FieldValue], **kw: str) -> Point:
@@ -90,3 +90,36 @@ def test_encode_lines_joins_with_newlines() -> None:
 def test_chunks_cover_the_batch_in_order() -> None:
     pieces = list(chunks(list(range(7)), 3))
     assert pieces == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+# -- what mutation testing found unchecked: the escaping and bounds below the writer's caches ------------------
+
+
+def test_escaping_functions_on_their_own() -> None:
+    # Called directly: the writer's series-head and key caches hide them once a test has warmed the caches.
+    assert escape_key("a,b=c d") == r"a\,b\=c\ d"
+    assert escape_measurement("light x,y=z") == r"light\ x\,y=z"
+    with pytest.raises(ValueError, match=r"^measurement must not be empty$"):
+        escape_measurement("")
+    for bad in ("a\nb", "a\rb"):
+        with pytest.raises(ValueError, match=r"^measurement .* contains a newline"):
+            escape_measurement(bad)
+        with pytest.raises(ValueError, match=r"^tag key, tag value or field key .* contains a newline"):
+            escape_key(bad)
+    assert escape_key("plain") == "plain"
+
+
+@pytest.mark.parametrize(("value", "text"), [(-(2**63), f"{-(2**63)}i"), (2**63 - 1, f"{2**63 - 1}i"), (2.5, "2.5"),
+                                             (-0.0, "-0.0"), (True, "true"), (False, "false")])
+def test_field_values_at_the_int64_edges_and_floats(value: FieldValue, text: str) -> None:
+    assert field_value("v", value) == text
+    head = Point("light", "s", "den-1", "", 1, {"v": value}, 0)
+    assert line_protocol(head).split(" ")[1] == f"v={text}"
+
+
+@pytest.mark.parametrize("value", [-(2**63) - 1, 2**63])
+def test_ints_outside_int64_are_refused_by_both_paths(value: int) -> None:
+    with pytest.raises(ValueError, match="does not fit a 64-bit integer"):
+        field_value("v", value)
+    with pytest.raises(ValueError, match="does not fit a 64-bit integer"):
+        line_protocol(Point("light", "s", "den-1", "", 1, {"v": value}, 0))
