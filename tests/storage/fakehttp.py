@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,3 +89,34 @@ def fake_server(answer: Answer | None = None) -> Iterator[FakeServer]:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+@contextmanager
+def silent_server(close_after_s: float = 3.0) -> Iterator[str]:
+    """A server that accepts connections and never answers, then closes them after `close_after_s`: a client
+    without a timeout ends with the connection dropped, one with a shorter timeout ends with "timed out"."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def hold() -> None:
+        held: list[socket.socket] = []
+        listener.settimeout(0.05)
+        while not done.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+        for conn in held:
+            conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    timer = threading.Timer(close_after_s, done.set)
+    timer.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        timer.cancel()
+        done.set()
+        thread.join()
+        listener.close()

@@ -9,7 +9,8 @@ from hub.storage.factory import open_store, parse_influx_version, sqlite_path
 from hub.storage.influx_v1 import InfluxV1Store
 from hub.storage.influx_v2 import InfluxV2Store
 from hub.storage.sqlite_store import SQLiteStore
-from tests.storage.fakehttp import Answer, fake_server
+from tests.storage.fakehttp import Answer, fake_server, silent_server
+from tests.storage.points import light_points
 from tests.support.procs import free_port
 
 
@@ -110,3 +111,86 @@ def test_v2_without_token_or_org_names_the_missing_setting(tmp_path: Path) -> No
 def test_bad_url_or_version(tmp_path: Path, url: str, version: str) -> None:
     with pytest.raises(ValueError):
         open_store(url, data_dir=tmp_path, version=version)
+
+
+def test_the_refusal_says_how_to_skip_detection() -> None:
+    with pytest.raises(ValueError, match=r"X-Influxdb-Version 'OSS'; set the store version to 1 or 2$"):
+        parse_influx_version("OSS")
+
+
+def test_a_named_sqlite_file_goes_in_the_data_dir(tmp_path: Path) -> None:
+    store = open_store("sqlite://zone.db", data_dir=tmp_path)
+    try:
+        assert isinstance(store, SQLiteStore)
+        assert store.path == tmp_path / "zone.db"
+    finally:
+        store.close()
+
+
+def test_forced_v1_gets_every_setting(tmp_path: Path) -> None:
+    """The database, the credentials and the timeout reach the store: seen in what it sends."""
+    with fake_server() as server:
+        server.answers["/query"] = Answer(200, {}, b'{"results":[{"statement_id":0}]}')
+        store = open_store(server.url, data_dir=tmp_path, version="1", username="hub", password="s3cret")
+        assert isinstance(store, InfluxV1Store)
+        store.write_encoded(b"light,device=a seq=1i 1\n")
+    create, write = server.requests
+    assert create.query["db"] == ["hamlet"]  # the default database
+    assert write.query["db"] == ["hamlet"]
+    assert write.headers["authorization"] == "Basic aHViOnMzY3JldA=="  # hub:s3cret
+    with silent_server() as url:
+        slow = open_store(url, data_dir=tmp_path, version="1", timeout=0.2)
+        assert isinstance(slow, InfluxV1Store)
+        with pytest.raises(StoreUnavailable, match="timed out"):
+            slow.write_encoded(b"light,device=a seq=1i 1\n")
+
+
+def test_https_is_an_influxdb_url(tmp_path: Path) -> None:
+    store = open_store("https://db.example:8086", data_dir=tmp_path, version="1", database="zone")
+    assert isinstance(store, InfluxV1Store)
+    assert (store.url, store.database) == ("https://db.example:8086", "zone")
+
+
+def test_detection_uses_the_timeout(tmp_path: Path) -> None:
+    with silent_server() as url, pytest.raises(StoreUnavailable, match="timed out"):
+        open_store(url, data_dir=tmp_path, timeout=0.2)
+
+
+def test_not_influxdb_names_the_url_without_the_password(tmp_path: Path) -> None:
+    with fake_server(Answer(404)) as server, pytest.raises(StoreUnavailable) as info:
+        open_store(server.url.replace("//", "//admin:hunter2@"), data_dir=tmp_path)
+    assert str(info.value) == f"{server.url}/ping answered HTTP 404; is this InfluxDB?"
+
+
+def test_v2_gets_its_settings(tmp_path: Path) -> None:
+    store = open_store("http://127.0.0.1:1", data_dir=tmp_path, version="2", token="t", org="o", database="zone")
+    try:
+        assert isinstance(store, InfluxV2Store)
+        assert (store.org, store.bucket) == ("o", "zone")  # no bucket: the database's name
+    finally:
+        store.close()
+
+
+def test_v2_missing_settings_are_named_exactly(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^InfluxDB 2\.x needs `token` set$"):
+        open_store("http://127.0.0.1:1", data_dir=tmp_path, version="2", org="o")
+    with pytest.raises(ValueError, match=r"^InfluxDB 2\.x needs `org` set$"):
+        open_store("http://127.0.0.1:1", data_dir=tmp_path, version="2", token="t")
+
+
+def test_bad_url_and_bad_version_messages(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"sqlite://… or http\(s\)://…, got mysql://db/x$") as info:
+        open_store("mysql://root:hunter2@db/x", data_dir=tmp_path)
+    assert "hunter2" not in str(info.value)
+    with pytest.raises(ValueError, match=r"^store version must be auto, 1 or 2, got '3'$"):
+        open_store("http://x", data_dir=tmp_path, version="3")
+
+
+def test_v2_gets_the_timeout(tmp_path: Path) -> None:
+    with silent_server() as url:
+        store = open_store(url, data_dir=tmp_path, version="2", token="t", org="o", timeout=0.2)
+        try:
+            with pytest.raises(StoreUnavailable, match="timed out"):
+                store.write(light_points("light-001", 1_700_000_000_000, 1))
+        finally:
+            store.close()
