@@ -49,11 +49,13 @@ class DeadLetterLimits:
 
 
 def cut(text: str, limit: int) -> str:
-    """`text` if it fits, else its start and how much was cut: never a huge id or topic repeated whole."""
+    """`text` if it fits, else its start and how much was cut: never a huge id or topic repeated whole.
+    A limit shorter than the note keeps the note alone (the caps are hundreds of characters)."""
     if len(text) <= limit:
         return text
-    note = f"… (+{len(text) - limit} chars)"
-    return text[: max(0, limit - len(note))] + note
+    # The note counts the characters really cut, so its room is sized for the longest count it could need.
+    keep = max(0, limit - len(f"… (+{len(text)} chars)"))
+    return f"{text[:keep]}… (+{len(text) - keep} chars)"
 
 
 @dataclass(frozen=True, slots=True)
