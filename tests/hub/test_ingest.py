@@ -18,7 +18,7 @@ from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
 from hub.domain import Accepted
 from hub.ingest.outbox import DeadLetter, DeadLetterLimits, Outbox
-from hub.ingest.pipeline import Ingest, IngestOptions
+from hub.ingest.pipeline import Ingest, IngestOptions, now_ms
 from hub.ingest.writer import Writer
 from hub.metrics import HubMetrics
 from hub.registry import Registry
@@ -440,7 +440,7 @@ def test_memory_stays_flat_under_10000_unique_30_kib_topics(tmp_path: Path) -> N
 # -- a service's bug never costs a batch --------------------------------------------------------------------
 
 
-def test_a_raising_registry_listener_or_observer_loses_nothing(rig: Rig) -> None:
+def test_a_raising_registry_listener_or_observer_loses_nothing(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[int] = []
 
     def broken(_device: object) -> None:
@@ -456,6 +456,10 @@ def test_a_raising_registry_listener_or_observer_loses_nothing(rig: Rig) -> None
     assert rig.ingest.process_pending() == 5
     assert len(rig.hub_bus.acked) == 5 and rig.outbox.depth() == 5
     assert seen == [0, 1, 2, 3, 4]
+    # Each bug is in the log, with its traceback, for the technician (once per message and per batch).
+    logged = [(r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == "hub.ingest.pipeline"]
+    assert logged.count(("registry update failed (the batch is committed and acknowledged)", True)) == 5
+    assert logged.count(("ingest observer failed", True)) == 1
 
 
 # -- prompt and bulk acknowledgements -----------------------------------------------------------------------
@@ -561,3 +565,46 @@ def test_a_backlog_waits_in_the_broker_not_in_the_hubs_memory(tmp_path: Path) ->
         GatedOutbox.gate.set()
         ingest.stop()
         outbox.close()
+
+
+def test_now_is_the_wall_clock_in_whole_milliseconds() -> None:
+    before = time.time_ns() // 1_000_000
+    now = now_ms()
+    assert isinstance(now, int) and before <= now <= time.time_ns() // 1_000_000
+
+
+def message(seq: int) -> Message:
+    return Message(topic(SITE.id, "light", "den-1", "telemetry"), json.dumps(tele(seq)).encode(), qos=1, mid=seq)
+
+
+def test_the_committer_is_woken_by_the_first_message_and_by_a_full_batch(tmp_path: Path) -> None:
+    """Between the two, messages wait for the flush timer, so a burst is committed in batches."""
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    ingest = Ingest(MemoryBus(MemoryBroker()), outbox, Registry(SITE), HubMetrics(),
+                    IngestOptions(SITE.id, batch=3), clock=lambda: NOW)
+    woken = []
+    for seq in range(7):
+        ingest.receive(message(seq))
+        woken.append(ingest._wake.is_set())
+        ingest._wake.clear()
+    assert woken == [True, False, True, True, True, True, True]  # depth 1, 2, 3, 4 ... (>= a batch: at once)
+    outbox.close()
+
+
+def test_a_test_driving_the_committer_itself_is_never_held_back(tmp_path: Path) -> None:
+    """Back-pressure waits for the committer thread; without one (process_pending called by hand) the bus
+    thread must not block, whatever the queue's depth."""
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    ingest = Ingest(MemoryBus(MemoryBroker()), outbox, Registry(SITE), HubMetrics(),
+                    IngestOptions(SITE.id, max_pending=2), clock=lambda: NOW)
+
+    def send() -> None:
+        for seq in range(5):
+            ingest.receive(message(seq))
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    sender.join(5)
+    assert not sender.is_alive() and ingest.backlog == 5
+    assert ingest.process_pending() == 5 and outbox.depth() == 5
+    outbox.close()

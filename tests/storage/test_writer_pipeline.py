@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from hub.ingest.outbox import Outbox
-from hub.ingest.writer import Writer
+from hub.ingest.writer import IN_FLIGHT, PIPELINE_ROUNDS, Writer
 from hub.metrics import HubMetrics
 from hub.storage.base import Bucket, Point, StoreUnavailable
 from tests.storage.points import light_points
@@ -139,4 +140,42 @@ def test_a_store_that_does_not_say_so_is_written_one_batch_at_a_time(tmp_path: P
     store.gated.release.set()
     assert writer.drain_once() == 10
     assert store.gated.started == [0]
+    outbox.close()
+
+
+def test_one_call_writes_at_most_the_first_batch_and_eight_pipelined_ones(tmp_path: Path) -> None:
+    """A long backlog is written PIPELINE_ROUNDS batches per call, so the loop's housekeeping (pings, disk,
+    pruning) still runs during hours of catching up."""
+    store = GatedStore()
+    store.release.set()
+    outbox, writer, _ = start(tmp_path, store, 200)  # 20 batches of 10
+    assert (IN_FLIGHT, PIPELINE_ROUNDS) == (2, 8)
+    assert writer.drain_once() == 10 * (1 + PIPELINE_ROUNDS)
+    assert outbox.depth() == 200 - 90
+    assert writer.drain_once() == 90 and writer.drain_once() == 20 and writer.drain_once() == 0
+    outbox.close()
+
+
+class CountingStore(GatedStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded = 0
+
+    def encode(self, points: Sequence[Point]) -> bytes:
+        self.encoded += 1
+        return super().encode(points)
+
+
+def test_no_more_than_two_batches_are_read_and_encoded_ahead(tmp_path: Path) -> None:
+    """Memory during a backlog: the writer holds the bodies of IN_FLIGHT batches, not more, while it waits."""
+    store = CountingStore()
+    outbox, writer, _ = start(tmp_path, store, 60)
+    drain = threading.Thread(target=writer.drain_once)
+    drain.start()
+    assert store.both_in_flight.wait(5)
+    time.sleep(0.2)  # time enough for a writer that reads further ahead to do so
+    assert store.encoded == 1 + IN_FLIGHT  # the first batch (alone), then two in flight
+    store.release.set()
+    drain.join(5)
+    assert outbox.depth() == 0
     outbox.close()
