@@ -238,7 +238,9 @@ class MqttBus:
             self._linked = False
             self._connected.clear()
             self._pending_subacks.clear()
-        log.warning("MQTT disconnected: %s", reason)
+        # A clean stop is "Normal disconnection" (not a failure): only a lost link deserves a warning.
+        level = logging.WARNING if getattr(reason, "is_failure", True) else logging.INFO
+        log.log(level, "MQTT disconnected: %s", reason)
         self._notify(False)
 
     def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, _r: object, _p: object) -> None:

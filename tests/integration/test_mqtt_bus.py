@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -159,3 +160,27 @@ def test_one_wildcard_subscriber_does_not_receive_another_filters_messages(mosqu
         assert (ingest, watch) == (["hamlet/v1/s/light/d/telemetry"], ["t/x/telemetry"])
     finally:
         pub.close()
+
+
+def test_a_lost_link_is_a_warning_and_a_clean_stop_is_not(
+    mosquitto: Mosquitto, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The technician's log: a warning means something went wrong, so the hub's own stop is only info."""
+    caplog.set_level(logging.INFO, "hub.bus.mqtt")
+    bus = make_bus(mosquitto)
+    bus.start()
+    assert bus.wait_connected(10)
+    sock = bus._client.socket()
+    assert sock is not None
+    sock.close()
+
+    def said(level: int) -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "hub.bus.mqtt" and r.levelno == level
+                and r.getMessage().startswith("MQTT disconnected")]
+
+    eventually(lambda: len(said(logging.WARNING)) >= 1, what="the lost link warned about")
+    eventually(lambda: bus.wait_connected(1), what="reconnected")
+    warned = len(said(logging.WARNING))
+    bus.stop()
+    assert said(logging.INFO) == ["MQTT disconnected: Normal disconnection"]
+    assert len(said(logging.WARNING)) == warned
