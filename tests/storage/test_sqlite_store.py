@@ -4,11 +4,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import cast
 
 import pytest
 
-from hub.storage.base import Bucket, Point, TelemetryStore
+from hub.ingest.outbox import Outbox
+from hub.storage.base import Bucket, FieldValue, Point, TelemetryStore
 from hub.storage.sqlite_store import SQLiteStore
 from tests.storage.points import SITE, light_points
 
@@ -194,3 +196,119 @@ def test_a_file_from_before_seq_joined_the_key_is_migrated(tmp_path: Path) -> No
         assert store.seqs("light", "light-001") == [7, 8]
     finally:
         store.close()
+
+
+# -- the outbox fast path, odd inputs, a closed store ---------------------------------------------------------
+
+
+def test_copy_from_outbox_moves_rows_up_to_the_id_and_attaches_once(tmp_path: Path, store: SQLiteStore) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    try:
+        outbox.commit(light_points("light-001", T0, 10), [])
+        last_id, _ = outbox.batch_end(4)
+        store.copy_from_outbox(outbox.path, last_id)
+        assert store.seqs("light", "light-001") == [0, 1, 2, 3]
+        last_id, _ = outbox.batch_end(10)
+        store.copy_from_outbox(outbox.path, last_id)  # the outbox is attached already: no second ATTACH
+        store.copy_from_outbox(outbox.path, last_id)  # a replay of the same rows lands on itself
+    finally:
+        outbox.close()
+    assert store.seqs("light", "light-001") == list(range(10))
+    assert store.count("light") == 10
+    assert store.query("light", "light-001", "power_w", T0, T0 + 10_000, 10_000) == [Bucket(T0, 14.5)]
+
+
+def test_copy_from_outbox_leaves_the_outbox_writable(tmp_path: Path, store: SQLiteStore) -> None:
+    # A deferred BEGIN: the copy only reads the outbox, so the ingest committer may hold the outbox's write
+    # lock meanwhile. BEGIN IMMEDIATE would take the attached outbox's write lock too and wait here (30 s,
+    # then "database is locked").
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    committer = sqlite3.connect(outbox.path, isolation_level=None)
+    try:
+        outbox.commit(light_points("light-001", T0, 3), [])
+        committer.execute("BEGIN IMMEDIATE")
+        store.copy_from_outbox(outbox.path, 3)
+        committer.execute("COMMIT")
+    finally:
+        committer.close()
+        outbox.close()
+    assert store.seqs("light", "light-001") == [0, 1, 2]
+
+
+def test_a_bad_outbox_row_raises_and_copies_nothing(tmp_path: Path, store: SQLiteStore) -> None:
+    # The first row is new, the second lands on a stored point and its fields are not JSON: json_patch fails,
+    # and the whole copy is rolled back (the writer then takes the point-by-point path).
+    store.write([light_points("light-002", T0, 1)[0]])
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    try:
+        outbox.commit([light_points("light-001", T0, 1)[0], light_points("light-002", T0, 1)[0]], [])
+        conn = sqlite3.connect(outbox.path)
+        conn.execute("UPDATE outbox SET fields = 'not json' WHERE id = 2")
+        conn.commit()
+        conn.close()
+        with pytest.raises(sqlite3.OperationalError, match="malformed JSON"):
+            store.copy_from_outbox(outbox.path, 2)
+    finally:
+        outbox.close()
+    assert store.count("light") == 1
+    assert store.count("light", "light-001") == 0
+
+
+def test_fields_given_as_any_mapping_are_stored_as_compact_json(store: SQLiteStore) -> None:
+    # A read-only view, not a dict: the JSON encoder takes only dicts, so the store must copy it.
+    values: dict[str, FieldValue] = {"seq": 3, "power_w": 12.5, "note": "đèn hỏng"}
+    fields = MappingProxyType(values)
+    store.write([Point("light", SITE, "light-001", "road-1", T0, fields, 3)])
+    assert store.seqs("light", "light-001") == [3]
+    with sqlite3.connect(store.path) as conn:
+        (stored,) = conn.execute("SELECT fields FROM points").fetchone()
+    conn.close()
+    assert stored == '{"seq":3,"power_w":12.5,"note":"\\u0111\\u00e8n h\\u1ecfng"}'
+
+
+def test_a_point_json_cannot_hold_is_named_in_the_error(store: SQLiteStore) -> None:
+    bad = Point("light", SITE, "light-001", "road-1", T0 + 9, {"v": float("inf")})
+    with pytest.raises(ValueError) as info:
+        store.write([bad])
+    # The json module's own words vary between Python versions; the point's name and its fields do not.
+    text = str(info.value)
+    assert text.startswith(f"point light/light-001 at {T0 + 9}: Out of range float values are not JSON compliant")
+    assert text.endswith(" ({'v': inf})")
+    assert store.count("light") == 0
+
+
+def test_the_file_may_be_several_directories_down(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "c" / "telemetry.sqlite3"
+    deep = SQLiteStore(path)
+    deep.write(light_points("light-001", T0, 1))
+    deep.close()
+    assert path.is_file()
+
+
+def test_commits_are_synchronous_full_and_locks_are_waited_for(store: SQLiteStore) -> None:
+    # The writer deletes outbox rows once write() returns: the commit must be on disk by then.
+    assert store._writer.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    # A backup or a checkpoint holding the file for a while must not fail a batch: wait up to 30 s.
+    for conn in (store._writer, store._reader):
+        assert conn.execute("PRAGMA busy_timeout").fetchone() == (30_000,)
+
+
+def test_a_closed_store_does_not_answer_ping(tmp_path: Path) -> None:
+    closed = SQLiteStore(tmp_path / "t.sqlite3")
+    closed.close()
+    assert closed.ping() is False
+
+
+def test_reopening_a_current_file_keeps_seqs_that_are_not_in_the_fields(tmp_path: Path) -> None:
+    # Availability points carry a serial as seq and no seq field: a file already keyed by seq must not be
+    # "migrated" again (that would take seq from the fields, 0 for both, and fold the two into one key).
+    path = tmp_path / "t.sqlite3"
+    first = SQLiteStore(path)
+    first.write([Point("availability", SITE, "light-001", "road-1", T0, {"online": n == 1}, n) for n in (1, 2)])
+    first.close()
+    again = SQLiteStore(path)
+    try:
+        assert again.count("availability", "light-001") == 2
+        assert again.query("availability", "light-001", "online", T0, T0 + 1, 1) == []  # booleans: no mean
+    finally:
+        again.close()
