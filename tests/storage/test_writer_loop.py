@@ -16,6 +16,7 @@ from hub.ingest.outbox import Outbox
 from hub.ingest.writer import MAX_BACKOFF_S, MIN_BACKOFF_S, Housekeeping, Writer
 from hub.metrics import HubMetrics
 from hub.storage.base import Bucket, Point, StoreUnavailable
+from hub.storage.sqlite_store import SQLiteStore
 from tests.storage.points import light_points
 
 T0 = 1_700_000_040_000
@@ -162,6 +163,17 @@ def test_a_bug_in_the_store_client_is_logged_counted_and_retried(
     outbox.close()
 
 
+def test_a_store_that_never_failed_is_written_without_a_word_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "hub.ingest.writer")
+    store = ScriptedStore()
+    writer, outbox = writer_on(tmp_path, store, points=3)
+    run(writer, rounds=99)
+    assert len(store.stored) == 3 and caplog.records == []
+    outbox.close()
+
+
 def test_an_idle_writer_waits_for_a_wake_up_with_a_short_timeout(tmp_path: Path) -> None:
     store = ScriptedStore()
     writer, outbox = writer_on(tmp_path, store, points=0)
@@ -238,14 +250,13 @@ def test_a_silent_store_is_named_and_its_recovery_logged_once(
     caplog.set_level(logging.INFO, "hub.ingest.writer")
     writer.check_vitals()
     assert (writer.store_ok, writer.vitals.store_detail) == (False, "does not answer its ping")
+    assert [r.getMessage() for r in caplog.records] == ["store scripted does not answer its ping"]
     store.ping_answer = True
     writer.check_vitals()
-    writer.check_vitals()
     assert (writer.store_ok, writer.vitals.store_detail) == (True, "ok")
-    assert [r.getMessage() for r in caplog.records] == [
-        "store scripted does not answer its ping",
-        "store scripted answers its ping again",
-    ]
+    assert [r.getMessage() for r in caplog.records][1:] == ["store scripted answers its ping again"]
+    writer.check_vitals()  # still answering: nothing more to say
+    assert len(caplog.records) == 2
     outbox.close()
 
 
@@ -310,4 +321,38 @@ def test_a_lone_point_refused_once_then_taken_is_written_not_dead_lettered(tmp_p
     writer, outbox = writer_on(tmp_path, store, points=1)
     assert writer.drain_once() == 1
     assert [p.seq for p in store.stored] == [0] and outbox.dead_letters() == []
+    outbox.close()
+
+
+# -- the embedded store's fast path ------------------------------------------------------------------------
+
+
+class CopyingStore(SQLiteStore):
+    """The embedded store, noting which way each batch came."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.ways: list[str] = []
+
+    def copy_from_outbox(self, outbox: Path, last_id: int) -> None:
+        super().copy_from_outbox(outbox, last_id)
+        self.ways.append(f"copied up to {last_id}")
+
+    def write(self, points: Sequence[Point]) -> None:
+        super().write(points)
+        self.ways.append(f"wrote {len(points)}")
+
+
+@pytest.mark.parametrize("count", [1, 2, 7])
+def test_the_embedded_store_takes_batches_straight_from_the_outbox_file(tmp_path: Path, count: int) -> None:
+    store = CopyingStore(tmp_path / "telemetry.sqlite3")
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.commit(light_points("light-001", T0, count), [])
+    writer = Writer(outbox, store, HubMetrics(), batch=5)
+    assert writer.drain_once() == min(count, 5)
+    assert store.ways == [f"copied up to {min(count, 5)}"]  # one statement, never point by point
+    assert writer.drain_once() == count - min(count, 5)
+    assert writer.drain_once() == 0
+    assert store.count("light") == count and outbox.depth() == 0
+    store.close()
     outbox.close()
