@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from devices.contract import topic
+from devices.contract import ingest_filters, topic
 from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
 from hub.domain import Accepted
@@ -608,3 +609,85 @@ def test_a_test_driving_the_committer_itself_is_never_held_back(tmp_path: Path) 
     assert not sender.is_alive() and ingest.backlog == 5
     assert ingest.process_pending() == 5 and outbox.depth() == 5
     outbox.close()
+
+
+class SubscriptionsBus(MemoryBus):
+    def __init__(self, broker: MemoryBroker) -> None:
+        super().__init__(broker)
+        self.subscriptions: list[tuple[str, int]] = []
+
+    def subscribe(self, topic_filter: str, handler: Any, qos: int = 0) -> None:
+        self.subscriptions.append((topic_filter, qos))
+        super().subscribe(topic_filter, handler, qos)
+
+
+def test_the_hub_subscribes_to_every_device_channel_at_qos_1(tmp_path: Path) -> None:
+    """QoS 1 with manual acks is the delivery guarantee: at QoS 0 the broker forgets a message once sent, at
+    QoS 2 a redelivery after a crash would wait on the exactly-once handshake the hub does not keep."""
+    bus = SubscriptionsBus(MemoryBroker())
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    Ingest(bus, outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id)).subscribe()
+    assert bus.subscriptions == [(f, 1) for f in ingest_filters(SITE.id)]
+    outbox.close()
+
+
+class ReceiveTimedBus(MemoryBus):
+    """A bus that knows its network thread's receive cost, as MqttBus does."""
+
+    rx_cpu_ns = 9_000
+    rx_messages = 3
+
+
+def test_stop_logs_where_the_committers_time_went(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """bench/ingest.py reads this line: the stages per message, and the bus thread's receive cost."""
+    caplog.set_level(logging.INFO, "hub.ingest.pipeline")
+    for bus_type, receive in ((ReceiveTimedBus, "receive 3.0, "), (MemoryBus, "")):
+        rig = Rig(tmp_path / bus_type.__name__, bus_type)
+        rig.send("den-1", "telemetry", tele(1))
+        rig.send("den-1", "telemetry", tele(2))
+        assert rig.ingest.process_pending() == 2
+        caplog.clear()
+        rig.close()
+        (line,) = [r.getMessage() for r in caplog.records if r.name == "hub.ingest.pipeline"]
+        assert line.startswith(f"ingest stages, µs/msg over 2 messages: {receive}decode ")
+        assert line.endswith(" (1 batches)")
+    caplog.clear()
+    idle = Rig(tmp_path / "idle")
+    idle.close()
+    assert [r for r in caplog.records if r.name == "hub.ingest.pipeline"] == []  # nothing to say
+
+
+class FailingOnceOutbox(Outbox):
+    """The first commit fails as a full disk would; the next ones work."""
+
+    failed = False
+
+    def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter],
+               offsets: Mapping[str, int] | None = None) -> int:
+        if not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().commit(points, dead, offsets)
+
+
+def test_a_failed_commit_is_retried_by_the_committer_without_new_traffic(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch goes back to the queue and nothing else arrives: the committer's own timer retries it."""
+    broker = MemoryBroker()
+    bus, device = broker.client(), broker.client()
+    outbox = FailingOnceOutbox(tmp_path / "outbox.sqlite3")
+    ingest = Ingest(bus, outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id), clock=lambda: NOW)
+    ingest.start()
+    bus.start()
+    device.start()
+    try:
+        device.publish(topic(SITE.id, "light", "den-1", "telemetry"), json.dumps(tele(1)).encode())
+        eventually(lambda: len(bus.acked) == 1, timeout=10, what="the message committed on the retry")
+        assert outbox.failed and outbox.depth() == 1 and ingest.commits.failures == 0
+        (record,) = [r for r in caplog.records if r.name == "hub.ingest.pipeline"]
+        assert record.getMessage() == "ingest commit failed; messages stay unacknowledged"
+        assert record.exc_info is not None and "disk is full" in str(record.exc_info[1])
+    finally:
+        ingest.stop()
+        outbox.close()
