@@ -25,12 +25,9 @@ from hub.ingest.stages import StageClock, stamp
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.storage.base import Point
+from hub.timeutil import now_ms
 
 log = logging.getLogger(__name__)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 # The `channel` label of hamlet_messages_in_total: known channels only, so a flood of odd topics cannot

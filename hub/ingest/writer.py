@@ -26,12 +26,9 @@ from typing import Protocol, runtime_checkable
 from hub.ingest.outbox import DeadLetter, Outbox
 from hub.metrics import HubMetrics
 from hub.storage.base import Point, StoreUnavailable, TelemetryStore
+from hub.timeutil import now_ms
 
 log = logging.getLogger(__name__)
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _free_bytes(path: Path) -> int:
@@ -88,7 +85,7 @@ class Writer:
         metrics: HubMetrics,
         batch: int = 5000,
         housekeeping: Housekeeping = Housekeeping(),
-        clock: Callable[[], int] = _now_ms,
+        clock: Callable[[], int] = now_ms,
         free_bytes: Callable[[Path], int] = _free_bytes,
     ) -> None:
         self._outbox = outbox

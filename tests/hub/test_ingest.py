@@ -19,12 +19,13 @@ from hub.bus.base import Message
 from hub.bus.memory import MemoryBroker, MemoryBus
 from hub.domain import Accepted
 from hub.ingest.outbox import DeadLetter, DeadLetterLimits, Outbox
-from hub.ingest.pipeline import Ingest, IngestOptions, now_ms
+from hub.ingest.pipeline import Ingest, IngestOptions
 from hub.ingest.writer import Writer
 from hub.metrics import HubMetrics
 from hub.registry import Registry
 from hub.storage.base import Bucket, Point, StoreUnavailable
 from hub.storage.sqlite_store import SQLiteStore
+from hub.timeutil import now_ms
 from tests.hub.sites import small_site
 from tests.support.waiting import eventually
 
@@ -691,3 +692,100 @@ def test_a_failed_commit_is_retried_by_the_committer_without_new_traffic(
     finally:
         ingest.stop()
         outbox.close()
+
+
+class OffsetsSpyOutbox(Outbox):
+    """Notes the clock offsets each commit writes."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.written_offsets: list[dict[str, int]] = []
+
+    def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter],
+               offsets: Mapping[str, int] | None = None) -> int:
+        self.written_offsets.append(dict(offsets or {}))
+        return super().commit(points, dead, offsets)
+
+
+def test_a_devices_clock_offset_is_set_once_then_kept_and_not_written_again(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, outbox=OffsetsSpyOutbox(tmp_path / "outbox.sqlite3"))
+    outbox = rig.outbox
+    assert isinstance(outbox, OffsetsSpyOutbox)
+    try:
+        hours_off = NOW + 3 * 3_600_000
+        rig.send("den-1", "telemetry", {**tele(1), "ts": hours_off})
+        rig.ingest.process_pending()
+        rig.now += 5_000  # the next batch is committed five seconds later, as the device's clock says too
+        rig.send("den-1", "telemetry", {**tele(2), "ts": hours_off + 5_000})
+        rig.ingest.process_pending()
+        (offset,) = outbox.written_offsets[0].values()
+        assert outbox.written_offsets == [{"den-1": offset}, {}]  # set by the first batch, kept after it
+        _last, points = outbox.take(10)
+        assert [p.ts_ms for p in points] == [hours_off + offset, hours_off + 5_000 + offset]
+    finally:
+        rig.close()
+
+
+def test_availability_gets_whole_number_serials_in_place_of_seq(rig: Rig) -> None:
+    for word in (b"online", b"offline", b"online"):
+        rig.send("den-2", "availability", word)
+    rig.ingest.process_pending()
+    _last, points = rig.outbox.take(10)
+    seqs = [p.seq for p in points]
+    assert all(type(s) is int for s in seqs) and len(set(seqs)) == 3
+
+
+def test_one_call_commits_at_most_one_batch(tmp_path: Path) -> None:
+    broker = MemoryBroker()
+    bus = MemoryBus(broker)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    ingest = Ingest(bus, outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id, batch=3), clock=lambda: NOW)
+    for seq in range(7):
+        ingest.receive(message(seq))
+    assert [ingest.process_pending() for _ in range(4)] == [3, 3, 1, 0]
+    outbox.close()
+
+
+def test_a_failed_commit_is_told_to_healthz_with_its_error_and_time(tmp_path: Path) -> None:
+    outbox = FailingOnceOutbox(tmp_path / "outbox.sqlite3")
+    rig = Rig(tmp_path, outbox=outbox)
+    try:
+        rig.send("den-1", "telemetry", tele(1))
+        with pytest.raises(sqlite3.OperationalError):
+            rig.ingest.process_pending()
+        health = rig.ingest.commits
+        assert (health.failures, health.last_error, health.last_failure_ms) == (
+            1, "OperationalError: database or disk is full", NOW)
+        assert rig.hub_bus.acked == []
+        assert rig.ingest.process_pending() == 1 and health.failures == 0
+    finally:
+        rig.close()
+
+
+def test_a_long_commit_error_is_cut_to_300_characters(tmp_path: Path) -> None:
+    class Wordy(Outbox):
+        def commit(self, points: Sequence[Point], dead: Sequence[DeadLetter],
+                   offsets: Mapping[str, int] | None = None) -> int:
+            raise sqlite3.OperationalError("z" * 1000)
+
+    rig = Rig(tmp_path, outbox=Wordy(tmp_path / "outbox.sqlite3"))
+    try:
+        rig.send("den-1", "telemetry", tele(1))
+        with pytest.raises(sqlite3.OperationalError):
+            rig.ingest.process_pending()
+        assert rig.ingest.commits.last_error == ("OperationalError: " + "z" * 1000)[:300]
+    finally:
+        rig.close()
+
+
+def test_the_committer_runs_on_its_own_named_daemon_thread(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    ingest = Ingest(MemoryBus(MemoryBroker()), outbox, Registry(SITE), HubMetrics(), IngestOptions(SITE.id))
+    ingest.start()
+    try:
+        (thread,) = [t for t in threading.enumerate() if t.name == "ingest-committer"]
+        assert thread.daemon
+    finally:
+        ingest.stop()
+    assert not thread.is_alive()
+    outbox.close()

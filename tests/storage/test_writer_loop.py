@@ -356,3 +356,76 @@ def test_the_embedded_store_takes_batches_straight_from_the_outbox_file(tmp_path
     assert store.count("light") == count and outbox.depth() == 0
     store.close()
     outbox.close()
+
+
+# -- details /healthz and the technician see ----------------------------------------------------------------
+
+
+def test_a_long_write_error_is_cut_to_300_characters(tmp_path: Path) -> None:
+    writer, outbox = writer_on(tmp_path, ScriptedStore([StoreUnavailable("y" * 1000)]))
+    with pytest.raises(StoreUnavailable):
+        writer.drain_once()
+    assert writer.vitals.store_detail == ("write failed: " + "y" * 1000)[:300]
+    outbox.close()
+
+
+def test_after_a_write_landed_the_ping_alone_says_again_whether_the_store_is_up(tmp_path: Path) -> None:
+    store = ScriptedStore([StoreUnavailable("HTTP 500")])
+    writer, outbox = pinged(tmp_path, store)
+    outbox.commit(light_points("light-001", T0, 2), [])
+    with pytest.raises(StoreUnavailable):
+        writer.drain_once()
+    assert writer.drain_once() == 2  # the store took the retry: the failed write is behind us
+    store.ping_answer = False
+    writer.check_vitals()
+    assert not writer.store_ok
+    store.ping_answer = True
+    writer.check_vitals()
+    assert (writer.store_ok, writer.vitals.store_detail) == (True, "ok")
+    outbox.close()
+
+
+def test_an_unreadable_disk_is_logged_and_the_last_sample_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreadable(path: Path) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    writer, outbox = writer_on(tmp_path, ScriptedStore(), points=0, free_bytes=unreadable)
+    writer.check_vitals()
+    assert (writer.vitals.disk_free_bytes, writer.vitals.disk_low) == (-1, False)  # not sampled, not alarmed
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot read the free space of {tmp_path}: [Errno 13] Permission denied: '{tmp_path}'"
+    ]
+    outbox.close()
+
+
+@pytest.mark.parametrize(("free", "low"), [(200 * 1024 * 1024 - 1, True), (200 * 1024 * 1024, False)])
+def test_the_disk_is_low_below_200_mb(tmp_path: Path, free: int, low: bool) -> None:
+    writer, outbox = writer_on(tmp_path, ScriptedStore(), points=0, free_bytes=lambda _p: free)
+    writer.check_vitals()
+    assert (writer.vitals.disk_free_bytes, writer.vitals.disk_low) == (free, low)
+    outbox.close()
+
+
+def test_the_default_batch_is_5000_points(tmp_path: Path) -> None:
+    store = ScriptedStore()
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.commit(light_points("light-001", T0, 5001), [])
+    writer = Writer(outbox, store, HubMetrics())
+    assert writer.drain_once() == 5000 and writer.drain_once() == 1
+    outbox.close()
+
+
+def test_the_writer_runs_on_its_own_named_daemon_thread(tmp_path: Path) -> None:
+    """Named, so a thread dump or py-spy says which thread is the writer; a daemon, so a hub that fails during
+    start-up still exits."""
+    writer, outbox = writer_on(tmp_path, ScriptedStore(), points=0)
+    writer.start()
+    try:
+        (thread,) = [t for t in threading.enumerate() if t.name == "writer-scripted"]
+        assert thread.daemon
+    finally:
+        writer.stop()
+    assert not thread.is_alive()
+    outbox.close()

@@ -179,3 +179,23 @@ def test_no_more_than_two_batches_are_read_and_encoded_ahead(tmp_path: Path) -> 
     drain.join(5)
     assert outbox.depth() == 0
     outbox.close()
+
+
+class ThreadNotingStore(GatedStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[str] = set()
+
+    def write_encoded(self, body: bytes) -> None:
+        self.threads.add(threading.current_thread().name)
+        super().write_encoded(body)
+
+
+def test_pipelined_writes_run_on_the_writers_named_pool(tmp_path: Path) -> None:
+    store = ThreadNotingStore()
+    store.release.set()
+    outbox, writer, _ = start(tmp_path, store, 30)
+    assert writer.drain_once() == 30
+    pool = store.threads - {threading.current_thread().name}
+    assert pool and all(name.startswith("writer-gated-post") for name in pool)
+    outbox.close()
