@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from hub.ingest.stages import STAGES, StageClock, stamp
 
 
@@ -35,6 +37,20 @@ def test_the_summary_line() -> None:
         "ingest stages, µs/msg over 2 messages: receive 3.0, decode 1.0 [2.0], commit 1.0 [2.0], ack 0.5 [0.5], "
         "routing 1.0 [2.0] (1 batches)"
     )
+
+
+def test_the_receive_figure_is_the_bus_threads_cpu_per_message_in_us() -> None:
+    clock = StageClock()
+    clock.add(1, stamps((1, 1), (1, 1), (1, 1), (1, 1)))
+    assert clock.summary(receive_ns=2_000_000, received=1).split(": ")[1].startswith("receive 2000.0, decode ")
+
+
+@pytest.mark.parametrize("count", [3, 4, 6])
+def test_stamps_that_do_not_match_the_stages_are_refused(count: int) -> None:
+    """One stamp too few or too many would shift every figure onto the wrong stage without a word."""
+    clock = StageClock()
+    with pytest.raises(ValueError, match="zip"):
+        clock.add(1, [(0, 0)] * count)
 
 
 def test_before_any_message_every_stage_is_zero() -> None:
