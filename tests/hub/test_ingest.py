@@ -511,26 +511,6 @@ def test_a_message_into_an_empty_queue_does_not_wait_for_the_flush_timer(tmp_pat
         outbox.close()
 
 
-def test_an_outbox_from_before_seq_keeps_its_rows_and_their_keys(tmp_path: Path) -> None:
-    path = tmp_path / "outbox.sqlite3"
-    with sqlite3.connect(path) as old:
-        old.executescript(
-            "CREATE TABLE outbox (id INTEGER PRIMARY KEY, measurement TEXT NOT NULL, site TEXT NOT NULL, "
-            "device TEXT NOT NULL, grp TEXT NOT NULL, ts INTEGER NOT NULL, fields TEXT NOT NULL);"
-            f"INSERT INTO outbox (measurement, site, device, grp, ts, fields) VALUES "
-            f"('light', 's', 'den-1', 'g', {NOW}, '{{\"seq\": 41, \"power_w\": 1.0}}'),"
-            f"('light', 's', 'den-1', 'g', {NOW}, '{{\"seq\": 42, \"power_w\": 2.0}}');"
-        )
-    old.close()
-    outbox = Outbox(path)
-    try:
-        assert outbox.depth() == 2
-        _last, points = outbox.take(10)
-        assert [p.seq for p in points] == [41, 42]  # same millisecond, two keys
-    finally:
-        outbox.close()
-
-
 class GatedOutbox(Outbox):
     """An outbox whose commits wait for the test to open the gate (a slow disk)."""
 

@@ -108,21 +108,23 @@ def test_an_outbox_from_before_seq_gets_the_column_filled_from_its_fields(tmp_pa
             "device TEXT NOT NULL, grp TEXT NOT NULL, ts INTEGER NOT NULL, fields TEXT NOT NULL);"
             f"INSERT INTO outbox (measurement, site, device, grp, ts, fields) VALUES "
             f"('light', 's', 'den-1', 'g', {NOW}, '{{\"seq\": 41, \"power_w\": 1.0}}'),"
+            f"('light', 's', 'den-1', 'g', {NOW}, '{{\"seq\": 42, \"power_w\": 2.0}}'),"  # same ms: own key
             f"('availability', 's', 'den-1', 'g', {NOW}, '{{\"online\": true}}');"  # no seq in it: 0
         )
     old.close()
     outbox = Outbox(path)
     try:
-        assert outbox.depth() == 2
-        assert outbox.take(10) == (2, [Point("light", "s", "den-1", "g", NOW, {"seq": 41, "power_w": 1.0}, 41),
+        assert outbox.depth() == 3
+        assert outbox.take(10) == (3, [Point("light", "s", "den-1", "g", NOW, {"seq": 41, "power_w": 1.0}, 41),
+                                       Point("light", "s", "den-1", "g", NOW, {"seq": 42, "power_w": 2.0}, 42),
                                        Point("availability", "s", "den-1", "g", NOW, {"online": True}, 0)])
         outbox.commit([point(7)], [])
-        assert outbox.take(10, after=2) == (3, [point(7)])
+        assert outbox.take(10, after=3) == (4, [point(7)])
     finally:
         outbox.close()
     reopened = Outbox(path)  # migrated once: the column is there now
     try:
-        assert reopened.depth() == 3
+        assert reopened.depth() == 4
     finally:
         reopened.close()
 
