@@ -15,14 +15,15 @@ import pytest
 from hub.ingest.outbox import Outbox
 from hub.ingest.writer import MAX_BACKOFF_S, MIN_BACKOFF_S, Housekeeping, Writer
 from hub.metrics import HubMetrics
-from hub.storage.base import Bucket, Point, StoreUnavailable
+from hub.storage.base import Point, StoreUnavailable
 from hub.storage.sqlite_store import SQLiteStore
 from tests.storage.points import light_points
+from tests.storage.stubs import WriteOnlyStore
 
 T0 = 1_700_000_040_000
 
 
-class ScriptedStore:
+class ScriptedStore(WriteOnlyStore):
     """Each write takes the next outcome of `script` (None: stored; an exception: raised), then stores."""
 
     name = "scripted"
@@ -39,17 +40,11 @@ class ScriptedStore:
             raise outcome
         self.stored.extend(points)
 
-    def query(self, *_a: object) -> list[Bucket]:
-        return []
-
     def ping(self) -> bool:
         self.pings += 1
         if isinstance(self.ping_answer, BaseException):
             raise self.ping_answer
         return self.ping_answer
-
-    def close(self) -> None:
-        pass
 
 
 class Waits(threading.Event):

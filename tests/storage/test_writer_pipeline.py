@@ -14,13 +14,14 @@ import pytest
 from hub.ingest.outbox import Outbox
 from hub.ingest.writer import IN_FLIGHT, PIPELINE_ROUNDS, Writer
 from hub.metrics import HubMetrics
-from hub.storage.base import Bucket, Point, StoreUnavailable
+from hub.storage.base import Point, StoreUnavailable
 from tests.storage.points import light_points
+from tests.storage.stubs import WriteOnlyStore
 
 T0 = 1_700_000_040_000
 
 
-class GatedStore:
+class GatedStore(WriteOnlyStore):
     """Holds every write until released; the write whose first seq is in `fail` raises StoreUnavailable."""
 
     name = "gated"
@@ -55,15 +56,6 @@ class GatedStore:
             raise StoreUnavailable(f"batch at seq {first} refused")
         with self._lock:
             self.landed.append(first)
-
-    def query(self, *_a: object) -> list[Bucket]:
-        return []
-
-    def ping(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
 
 
 def start(tmp_path: Path, store: GatedStore | SerialStore, count: int) -> tuple[Outbox, Writer, HubMetrics]:
@@ -113,7 +105,7 @@ def test_a_refused_point_in_flight_is_read_again_and_only_it_is_dead_lettered(tm
     outbox.close()
 
 
-class SerialStore:
+class SerialStore(WriteOnlyStore):
     """Writes only whole batches of points (no encode/write_encoded): not pipelined."""
 
     name = "serial"
@@ -123,15 +115,6 @@ class SerialStore:
 
     def write(self, points: Sequence[Point]) -> None:
         self.gated.write(points)
-
-    def query(self, *_a: object) -> list[Bucket]:
-        return []
-
-    def ping(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
 
 
 def test_a_store_that_does_not_say_so_is_written_one_batch_at_a_time(tmp_path: Path) -> None:
