@@ -161,17 +161,20 @@ class NetLoop:
 
     def _run(self) -> None:
         while self._running:
-            for key, mask in self._sel.select(self._timeout()):
-                self._guard(functools.partial(self._dispatch, key, mask))
+            events = self._sel.select(self._timeout())
+            # Calls before the socket events they may have caused: a thread that sets a fault and then sends
+            # the device a command must see the fault in force when that command is handled.
             while self._calls:
                 self._guard(self._calls.popleft())
+            for key, mask in events:
+                self._guard(functools.partial(self._dispatch, key, mask))
             self._run_timers()
             self._run_misc()
 
     def _dispatch(self, key: selectors.SelectorKey, mask: int) -> None:
         if key.data is None:
             if self._wake is not None:
-                self._wake[0].recv(4096)  # drain the wake-up bytes; the calls run after the events
+                self._wake[0].recv(4096)  # drain the wake-up bytes; the calls already ran
             return
         client: mqtt.Client = key.data
         # A socket closed earlier in this round (go_offline, an error) may still have an event listed.

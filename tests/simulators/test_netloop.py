@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import logging
+import selectors
+import socket
 import threading
+import time
 
 import pytest
 
@@ -59,3 +62,49 @@ def test_an_unstarted_loop_holds_nothing_and_stops_harmlessly() -> None:
     loop.call_soon(lambda: None)  # queued for a start that never comes
     loop.stop()
     loop.stop()
+
+
+class _Readable:
+    """A stand-in paho client on one end of a socket pair: its loop_read records that a message arrived."""
+
+    def __init__(self, seen: list[str]) -> None:
+        self.sock, self.peer = socket.socketpair()
+        self.seen = seen
+
+    def socket(self) -> socket.socket:
+        return self.sock
+
+    def loop_read(self) -> None:
+        self.sock.recv(64)
+        self.seen.append("message")
+
+
+def test_a_call_made_before_a_message_was_sent_runs_before_the_message_is_handled(net: NetLoop) -> None:
+    # The simulator's fault controls rely on this: `light.fault = "relay_stuck"` then a command must find the
+    # relay stuck. Hold the loop in a timer so that the next select sees the wake-up and the message together.
+    seen: list[str] = []
+    device = _Readable(seen)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        entered.set()
+        release.wait(5)
+
+    def arm() -> None:
+        net._sel.register(device.sock, selectors.EVENT_READ, device)
+        net.call_later(0, hold)
+
+    try:
+        net.call_soon(arm)
+        assert entered.wait(5)
+        net.call_soon(lambda: seen.append("call"))
+        device.peer.send(b"x")
+        release.set()
+        deadline = time.monotonic() + 5
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen == ["call", "message"]
+    finally:
+        net.call(lambda: net._sel.unregister(device.sock))
+        device.sock.close()
+        device.peer.close()
