@@ -12,7 +12,7 @@ Figures, each beside a baseline measured in the same run (a ratio survives a noi
      light and waiting for every ack.
 Issue 8 aims: one light's p99 within 3x the raw p99, all lights (median of the rounds) within 1.5x raw.
 
-    .venv/bin/python bench/lights.py [--lights 1000] [--samples 200] [--rounds 3]
+    .venv/bin/python bench/lights.py [--lights 1000] [--samples 1000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def all_lights(hub: Hub, waits: Confirmations, raw: RawClient, lights: list[str]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lights", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     site = load_site(args.lights, "bench-lights")
