@@ -31,7 +31,7 @@ class HomeSummary(BaseModel):
     devices_total: int
     cameras_ok: int
     cameras_total: int
-    faults: int  # devices with an open fault (a power-cabinet loss counts each light it took down)
+    faults: int  # lights and speakers with an open fault (a power-cabinet loss counts each light it took down)
     next_bulletin: str | None = None  # "06:00 01/12 — Bản tin sáng"; None: nothing in the coming week
     broker_ok: bool
     store_ok: bool
@@ -74,10 +74,15 @@ def _camera_ok(live: DeviceLive, online: bool) -> bool:
 
 
 def _devices_in_fault(hub: Hub) -> set[str]:
-    """Open faults name a light, or a power cabinet with the lights it took down in `detail["lights"]`."""
+    """Devices with an open fault, each once however many it has. A light's fault names the light, or a power
+    cabinet with the lights it took down in `detail["lights"]`; a speaker's names the speaker. (A camera's
+    trouble is its health, counted on the cameras tile.)"""
     devices: set[str] = set()
     for fault in hub.lights.faults.page(open_only=True, limit=MAX_FAULTS):
         if hub.registry.get(fault.subject) is not None:
             devices.add(fault.subject)
         devices.update(str(d) for d in fault.detail.get("lights", []))
+    broadcasts = hub.services.get("broadcasts")
+    if isinstance(broadcasts, Broadcasts):
+        devices.update(f.subject for f in broadcasts.faults.page(open_only=True, limit=MAX_FAULTS))
     return devices

@@ -275,10 +275,13 @@ def test_speaker_faults_open_and_close_from_telemetry(r: Rig) -> None:
 
     eventually(lambda: set(faults()) == {"amp_over_temp", "audio_path", "no_signal"}, what="three faults")
     assert faults()["amp_over_temp"]["vi"] == "Loa 1: Bộ khuếch đại quá nóng"
+    # The home screen counts devices in fault: one speaker with three faults is one.
+    assert r.client.get("/api/home", headers=bearer(r.hub, Role.RESIDENT)).json()["faults"] == 1
     telemetry(r, "loa-1", amp_temp_c=82.0)  # cooling, not yet cool: stays open (no flapping at the limit)
     eventually(lambda: set(faults()) == {"amp_over_temp"}, what="audio and signal back")
     telemetry(r, "loa-1", amp_temp_c=60.0)
     eventually(lambda: faults() == {}, what="all closed")
+    assert r.client.get("/api/home", headers=r.head()).json()["faults"] == 0
     seen = r.client.post(f"/api/broadcasts/faults/{faults(False)['amp_over_temp']['id']}/seen", headers=r.head())
     assert seen.status_code == 200 and seen.json()["seen_ms"] is not None
 
