@@ -54,8 +54,8 @@ EMERGENCY = "Nước sông đang lên, đề nghị bà con di chuyển lên ch�
 
 
 class SpeakerHub:
-    def __init__(self, url: str, hub: Hub, site: Site, broker: Mosquitto, api: httpx.Client) -> None:
-        self.url, self.hub, self.site, self.broker, self.api = url, hub, site, broker, api
+    def __init__(self, url: str, hub: Hub, site: Site, broker: Mosquitto, api: httpx.Client, fleet: Fleet) -> None:
+        self.url, self.hub, self.site, self.broker, self.api, self.fleet = url, hub, site, broker, api, fleet
 
     @property
     def speakers(self) -> list[str]:
@@ -122,7 +122,7 @@ def speaker_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeakerHub
         speakers = [d.id for d in site.devices if d.kind == Kind.SPEAKER]
         eventually(lambda: all((live := hub.registry.get(s)) is not None and live.online for s in speakers), 15,
                    "every speaker online at the hub")
-        web = SpeakerHub(f"http://127.0.0.1:{port}", hub, site, broker, api)
+        web = SpeakerHub(f"http://127.0.0.1:{port}", hub, site, broker, api, fleet)
         _seed(web)
         yield web
     finally:
@@ -254,6 +254,34 @@ def test_head_sends_a_text_bulletin_to_every_zone_and_watches_it_play(speaker_hu
     log.scroll_into_view_if_needed()
     shot(phone, "head-done-vi")
     assert_phone_sized(phone, "head after delivery")
+
+
+def test_head_sees_a_speaker_lose_its_signal_marks_it_seen_and_it_closes(speaker_hub: SpeakerHub,
+                                                                         tall_phone: Page) -> None:
+    web, phone = speaker_hub, tall_phone
+    speaker = next(d for d in web.site.devices if d.kind == Kind.SPEAKER)
+    open_broadcasts(phone, web, Role.HEAD)
+    faults = phone.locator("[data-section='speaker-faults']")
+    row = faults.locator("[data-fault]").filter(has_text=speaker.name)
+    expect(row).to_have_count(0)
+
+    # Its 4G signal fades: its own telemetry says so, the hub opens a fault, the page shows it live.
+    web.fleet.inject(speaker.id, "no_signal")
+    try:
+        expect(row.locator(".name")).to_have_text(f"{speaker.name}: Mất sóng", timeout=20_000)
+        row.locator("[data-control='seen']").click()
+        expect(row.locator(".status")).to_contain_text("Đã xem lúc")
+        expect(row.locator("[data-control='seen']")).to_have_count(0)
+        row.scroll_into_view_if_needed()
+        shot(phone, "head-speaker-fault-vi")
+        phone.click("#lang")
+        expect(row.locator(".name")).to_have_text(f"{speaker.name}: No signal")
+        expect(row.locator(".status")).to_contain_text("Seen at")
+        phone.click("#lang")
+    finally:
+        web.fleet.inject(speaker.id, None)
+    # The signal is back: the fault leaves the list by itself.
+    expect(row).to_have_count(0, timeout=20_000)
 
 
 def test_the_emergency_button_sends_nothing_without_its_confirmation(speaker_hub: SpeakerHub,

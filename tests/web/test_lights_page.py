@@ -103,6 +103,33 @@ def test_head_turns_one_alley_on_and_dots_follow_the_lights(lit_hub: tuple[WebHu
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+def test_head_sees_a_lamp_failure_marks_it_seen_and_it_closes_when_mended(
+        lit_hub: tuple[WebHub, Fleet], phone: Page) -> None:
+    web, fleet = lit_hub
+    alley, _, lights = small_alley(web)
+    broken = lights[0]
+    login(phone, web, Role.HEAD)
+    open_lights(phone, web)
+    card = phone.locator(f"[data-group='{alley}']")
+    card.locator("[data-control='on']").click()
+    wait_states(phone, alley, "on")
+
+    # The lamp dies while lit: the light says so, the hub opens a fault, the page shows it live.
+    fleet.inject(broken.id, "lamp_failure")
+    row = phone.locator("[data-section='faults'] [data-fault]").filter(has_text=broken.name)
+    expect(row.locator(".name")).to_have_text(f"{broken.name}: bóng đèn hỏng", timeout=15_000)
+    expect(row).to_contain_text("Từ ")
+    row.locator("[data-control='seen']").click()
+    expect(row.locator(".status")).to_contain_text("Đã xem lúc")
+    expect(row.locator("[data-control='seen']")).to_have_count(0)
+    row.scroll_into_view_if_needed()
+    screenshot(phone, "lights-head-fault-seen")
+
+    # Mended: the light reports it restored and the fault leaves the list by itself.
+    fleet.inject(broken.id, None)
+    expect(row).to_have_count(0, timeout=15_000)
+
+
 def test_resident_sees_the_lights_but_no_switch(lit_hub: tuple[WebHub, Fleet], phone: Page) -> None:
     web, _ = lit_hub
     login(phone, web, Role.RESIDENT)

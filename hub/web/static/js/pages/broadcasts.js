@@ -7,6 +7,7 @@
 import { ApiError, get, post } from '../api.js';
 import { formatTime, h, throttle } from '../dom.js';
 import { lang, t } from '../i18n.js';
+import { faultCard } from '../faults.js';
 
 const POLL_MS = 2000;
 const POLL_FOR_MS = 15 * 60_000; // a delivery is followed this long at most (a long bulletin, repeated)
@@ -17,7 +18,6 @@ export function mount(ctx) {
   let plans = []; // GET /api/broadcasts/upcoming
   let bulletins = []; // GET /api/broadcasts, newest first
   let runs = []; // GET /api/broadcasts/log (operators)
-  let faults = [];
   let zoneFilter = 'all';
   const openDays = new Set(); // days of the week view the user unfolded
   const deliveries = new Map(); // bulletin id -> {occurrence, vi, en, done, counts, total}
@@ -34,6 +34,8 @@ export function mount(ctx) {
   const weekEl = h('section', { class: 'card', 'data-section': 'week' });
   const againEl = h('section', { class: 'card', 'data-section': 'again' });
   const faultsEl = h('section', { class: 'card', 'data-section': 'speaker-faults' });
+  const faults = faultCard(faultsEl, {
+    title: 'bc_faults', none: 'bc_faults_none', seenUrl: (id) => `/api/broadcasts/faults/${id}/seen` });
   const logEl = h('section', { class: 'card', 'data-section': 'log' });
   // Residents come to listen again (people in the fields miss the loudspeaker); the head, to broadcast.
   const root = h('div', { class: 'broadcasts-page' }, intro, control
@@ -213,35 +215,7 @@ export function mount(ctx) {
     );
   }
 
-  // --- operators: speaker faults, the as-run log -----------------------------------------------------------
-  async function seen(fault, button) {
-    button.disabled = true;
-    try {
-      const updated = await post(`/api/broadcasts/faults/${fault.id}/seen`);
-      faults = faults.map((f) => (f.id === updated.id ? updated : f));
-    } catch (error) {
-      if (!(error instanceof ApiError)) console.error(error);
-    }
-    renderFaults();
-  }
-
-  function renderFaults() {
-    const open = faults.filter((f) => f.closed_ms == null);
-    faultsEl.replaceChildren(h('h2', {}, t('bc_faults')),
-      open.length === 0 ? h('p', { class: 'muted' }, t('bc_faults_none')) : h('ul', { class: 'rows' }, open.map((f) => {
-        const row = h('li', { class: 'row fault', 'data-fault': f.id },
-          h('p', { class: 'name' }, text(f.vi, f.en)),
-          h('p', { class: 'muted' }, t('fault_since', { t: formatTime(f.opened_ms) })));
-        if (f.seen_ms != null) row.append(h('p', { class: 'status ok' }, t('fault_seen', { t: formatTime(f.seen_ms) })));
-        else {
-          const button = h('button', { type: 'button', class: 'secondary', 'data-control': 'seen' }, t('fault_seen_button'));
-          button.addEventListener('click', () => seen(f, button));
-          row.append(button);
-        }
-        return row;
-      })));
-  }
-
+  // --- operators: the as-run log (the speaker faults are faults.js's card) ---------------------------------
   function renderLog() {
     const groups = new Map();
     for (const r of runs) {
@@ -280,7 +254,7 @@ export function mount(ctx) {
     if (control) {
       renderSent();
       renderActive();
-      renderFaults();
+      faults.render();
       renderLog();
     }
     renderWeek();
@@ -313,7 +287,7 @@ export function mount(ctx) {
     plans = upcoming;
     bulletins = list;
     runs = log;
-    faults = open;
+    faults.set(open);
     // A one-off that began a moment ago: its delivery so far (opened after it was sent, or reloaded).
     const begun = control ? list.filter((b) => b.once_at && Date.parse(b.once_at) <= Date.now() && !deliveries.has(b.id)
       && upcomingOrPlaying(b)).slice(0, 5) : [];

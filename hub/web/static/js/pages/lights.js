@@ -8,8 +8,9 @@
 // a big "Xoá" per rule.
 
 import { ApiError, del, get, getAll, post } from '../api.js';
-import { formatTime, h } from '../dom.js';
+import { h } from '../dom.js';
 import { lang, t } from '../i18n.js';
+import { faultCard } from '../faults.js';
 import { applyChange, condition } from '../status.js';
 
 const DURATIONS = [null, 60, 120, 240, 480]; // for_minutes: none, then 1, 2, 4 and 8 hours
@@ -19,7 +20,6 @@ export function mount(ctx) {
   const control = ctx.canControl;
   const lights = new Map(); // id -> device from /api/devices
   const cards = new Map(); // group id -> {group, lights: [ids], nodes, command, level, minutes}
-  let faults = [];
   let presets = [];
   let preview = [];
   let energy = null;
@@ -34,6 +34,8 @@ export function mount(ctx) {
   const intro = h('div', {});
   const groupsEl = h('div', { class: 'light-groups' });
   const faultsEl = h('section', { class: 'card', 'data-section': 'faults' });
+  const faults = faultCard(faultsEl, {
+    title: 'faults_title', none: 'faults_none', seenUrl: (id) => `/api/lights/faults/${id}/seen` });
   const scheduleEl = h('section', { class: 'card', 'data-section': 'schedule' });
   const energyEl = h('section', { class: 'card', 'data-section': 'energy' });
   const rulesEl = h('div', { 'data-rules': '' });
@@ -136,37 +138,6 @@ export function mount(ctx) {
     ].filter(Boolean));
     paintCard(card);
     paintRollup(card);
-  }
-
-  // --- faults -------------------------------------------------------------------------------------------
-  async function seen(fault, button) {
-    button.disabled = true;
-    try {
-      const updated = await post(`/api/lights/faults/${fault.id}/seen`);
-      faults = faults.map((f) => (f.id === updated.id ? updated : f));
-    } catch (error) {
-      if (!(error instanceof ApiError)) console.error(error);
-    }
-    renderFaults();
-  }
-
-  function renderFaults() {
-    const open = faults.filter((f) => f.closed_ms == null);
-    faultsEl.replaceChildren(
-      h('h2', {}, t('faults_title')),
-      open.length === 0 ? h('p', { class: 'muted' }, t('faults_none')) : h('ul', { class: 'rows' }, open.map((f) => {
-        const row = h('li', { class: 'row fault', 'data-fault': f.id },
-          h('p', { class: 'name' }, text(f.vi, f.en)),
-          h('p', { class: 'muted' }, t('fault_since', { t: formatTime(f.opened_ms) })));
-        if (f.seen_ms != null) row.append(h('p', { class: 'status ok' }, t('fault_seen', { t: formatTime(f.seen_ms) })));
-        else {
-          const button = h('button', { type: 'button', class: 'secondary', 'data-control': 'seen' }, t('fault_seen_button'));
-          button.addEventListener('click', () => seen(f, button));
-          row.append(button);
-        }
-        return row;
-      })),
-    );
   }
 
   // --- schedule -----------------------------------------------------------------------------------------
@@ -439,7 +410,7 @@ export function mount(ctx) {
   function renderAll() {
     renderIntro();
     for (const card of cards.values()) renderCard(card);
-    if (control) renderFaults();
+    if (control) faults.render();
     renderSchedule();
     renderEnergy();
   }
@@ -478,7 +449,7 @@ export function mount(ctx) {
     presets = presetList;
     preview = previewList;
     energy = report;
-    faults = faultList;
+    faults.set(faultList);
     renderAll();
   }
 
@@ -505,7 +476,7 @@ export function mount(ctx) {
 
   function onFault() {
     if (!control) return;
-    get('/api/lights/faults?open=true').then((list) => { faults = list; renderFaults(); }, () => {});
+    get('/api/lights/faults?open=true').then((list) => { faults.set(list); faults.render(); }, () => {});
   }
 
   // The live stream may lag or be down on weak 4G: poll the open commands too, until each is done.
