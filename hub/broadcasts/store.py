@@ -3,13 +3,13 @@ planned, then what the speaker reported), and speaker faults. Callers run these 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hub.broadcasts.model import Bulletin
+from hub.faulttable import FaultRows, detail_of
 from hub.statedb import Migration, StateDB
 
 MIGRATIONS = (
@@ -137,47 +137,13 @@ class SpeakerFault:
     detail: dict[str, Any]
 
 
-FAULT_COLUMNS = "id, kind, subject, opened_ms, seen_ms, seen_by, closed_ms, detail"
-
-
-class FaultTable:
-    """One open row per (kind, speaker), enforced by a partial unique index."""
+class FaultTable(FaultRows[SpeakerFault]):
+    """The speakers' faults (speaker_faults; see hub/faulttable.py)."""
 
     def __init__(self, db: StateDB) -> None:
-        self._db = db
-
-    def open(self, kind: str, subject: str, now_ms: int, detail: dict[str, Any]) -> SpeakerFault | None:
-        try:
-            with self._db.transaction() as conn:
-                cursor = conn.execute("INSERT INTO speaker_faults (kind, subject, opened_ms, detail) VALUES (?,?,?,?)",
-                                      (kind, subject, now_ms, json.dumps(detail, ensure_ascii=False)))
-        except sqlite3.IntegrityError:
-            return None
-        return self.get(int(cursor.lastrowid or 0))
-
-    def close(self, fault_id: int, now_ms: int) -> None:
-        self._db.execute("UPDATE speaker_faults SET closed_ms = ? WHERE id = ? AND closed_ms IS NULL",
-                         (now_ms, fault_id))
-
-    def see(self, fault_id: int, now_ms: int, by: int | None) -> SpeakerFault | None:
-        self._db.execute("UPDATE speaker_faults SET seen_ms = ?, seen_by = ? WHERE id = ? AND seen_ms IS NULL",
-                         (now_ms, by, fault_id))
-        return self.get(fault_id)
-
-    def get(self, fault_id: int) -> SpeakerFault | None:
-        row = self._db.fetchone(f"SELECT {FAULT_COLUMNS} FROM speaker_faults WHERE id = ?", (fault_id,))
-        return _fault(row) if row is not None else None
-
-    def open_faults(self) -> list[SpeakerFault]:
-        return [_fault(r) for r in self._db.fetchall(
-            f"SELECT {FAULT_COLUMNS} FROM speaker_faults WHERE closed_ms IS NULL ORDER BY id")]
-
-    def page(self, *, open_only: bool, limit: int) -> list[SpeakerFault]:
-        where = "WHERE closed_ms IS NULL" if open_only else ""
-        return [_fault(r) for r in self._db.fetchall(
-            f"SELECT {FAULT_COLUMNS} FROM speaker_faults {where} ORDER BY id DESC LIMIT ?", (limit,))]
+        super().__init__(db, "speaker_faults", _fault)
 
 
 def _fault(row: sqlite3.Row) -> SpeakerFault:
     return SpeakerFault(row["id"], row["kind"], row["subject"], row["opened_ms"], row["seen_ms"], row["seen_by"],
-                        row["closed_ms"], json.loads(row["detail"] or "{}"))
+                        row["closed_ms"], detail_of(row))
