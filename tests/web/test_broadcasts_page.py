@@ -277,6 +277,7 @@ def test_head_sees_a_speaker_lose_its_signal_marks_it_seen_and_it_closes(speaker
         phone.click("#lang")
         expect(row.locator(".name")).to_have_text(f"{speaker.name}: No signal")
         expect(row.locator(".status")).to_contain_text("Seen at")
+        shot(phone, "head-speaker-fault-en")
         phone.click("#lang")
     finally:
         web.fleet.inject(speaker.id, None)

@@ -124,6 +124,11 @@ def test_head_sees_a_lamp_failure_marks_it_seen_and_it_closes_when_mended(
     expect(row.locator("[data-control='seen']")).to_have_count(0)
     row.scroll_into_view_if_needed()
     screenshot(phone, "lights-head-fault-seen")
+    phone.click("#lang")
+    expect(row.locator(".name")).to_have_text(f"{broken.name}: lamp failure")
+    expect(row.locator(".status")).to_contain_text("Seen at")
+    screenshot(phone, "lights-head-fault-seen-en")
+    phone.click("#lang")
 
     # Mended: the light reports it restored and the fault leaves the list by itself.
     fleet.inject(broken.id, None)
