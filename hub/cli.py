@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import socket
@@ -27,6 +28,7 @@ from hub.runtime import Companion, Hub, broker_address, build_hub, migrations, o
 from hub.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("hamlet")
+STARTUP_FAILURE: Final = 3  # the exit code uvicorn.run gives when the app's start-up failed
 # `hamlet up` serves the site's cameras on loopback and may register them there: this network, added for the
 # demo's own simulated cameras only (`hamlet serve` keeps the production default, where loopback is refused).
 DEMO_CAMERA_NETWORK: Final = IPv4Network("127.0.0.1/32")
@@ -93,6 +95,13 @@ def _embedded(settings: Settings, simulate: bool) -> Settings:
 
 
 def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
+    try:
+        listener = _listen(settings.http_host, settings.http_port)
+    except OSError as exc:
+        print(f"hamlet: cannot listen on {settings.http_host}:{settings.http_port}: {exc.strerror or exc} "
+              "(is another program on that port? choose another with --port)", file=sys.stderr)
+        return 2
+
     def make_hub() -> Hub:
         hub = build_hub(settings, site)
         if settings.simulate and not settings.mqtt_url:
@@ -117,9 +126,25 @@ def _serve(settings: Settings, site: Site, demo: bool = False) -> int:
     # measurement (15 -> 8 µs per message with 50,000). Cyclic garbage waits a little longer (a few MB at most).
     gc.set_threshold(50_000, 20, 20)
     # proxy_headers off: X-Forwarded-For is for hub.api.forwarded to judge (HAMLET_TRUSTED_PROXIES), not uvicorn.
-    uvicorn.run(create_app(make_hub), host=settings.http_host, port=settings.http_port, log_level="warning",
-                proxy_headers=False)
-    return 0
+    server = uvicorn.Server(uvicorn.Config(create_app(make_hub), log_level="warning", proxy_headers=False))
+    # uvicorn re-raises the Ctrl-C it handled once it has stopped cleanly: that is the normal way out.
+    with listener, contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    return 0 if server.started else STARTUP_FAILURE
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The web port, bound before anything starts. Uvicorn would bind it only after the hub's start-up, by which
+    time the demo's simulated devices hold ~100 ephemeral ports (their connections, the camera servers), and one
+    of them may be the port asked for. A port in use is also said at once, before demo accounts are made."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart must not wait out TIME_WAIT
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _demo_accounts(settings: Settings) -> list[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,18 @@ def test_a_missing_site_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("HAMLET_SITE_FILE", str(tmp_path / "nowhere.toml"))
     assert main(["serve"]) == 2
     assert "nowhere.toml" in capsys.readouterr().err
+
+
+def test_a_web_port_in_use_is_named_before_anything_starts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("HAMLET_DATA_DIR", str(data))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["up", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+    # Nothing was started or made: the demo accounts, whose passwords are shown only once, wait for a real start.
+    assert not (data / "hub.sqlite3").exists()
