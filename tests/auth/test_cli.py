@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from hub import cli
 from hub.auth.passwords import Passwords
 from hub.auth.service import Auth
 from hub.runtime import open_state
+from tests.support.procs import free_port
 
 
 @pytest.fixture
@@ -91,13 +93,21 @@ def test_hamlet_up_prints_the_demo_accounts_once(
     data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
-    code, out, _ = hamlet(capsys, "up", "--no-sim", "--port", "18080")
-    assert code == 0 and len(served) == 1
+
+    def serve(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        """Instead of serving: what uvicorn was handed, the web port already bound."""
+        assert sockets is not None
+        served.append((server.config.app, [s.getsockname()[1] for s in sockets]))
+        server.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", serve)
+    port = str(free_port())
+    code, out, _ = hamlet(capsys, "up", "--no-sim", "--port", port)
+    assert code == 0 and len(served) == 1 and served[0][1] == [int(port)]
     lines = re.findall(r"^\s+(head|technician|resident)\s+(0\d{9})\s+(\S+)$", out, re.MULTILINE)
     assert [role for role, _, _ in lines] == ["head", "technician", "resident"]
     for _, phone, password in lines:
         assert can_log_in(data_dir, "+84" + phone[1:], password)
-    code, again, _ = hamlet(capsys, "up", "--no-sim", "--port", "18080")
+    code, again, _ = hamlet(capsys, "up", "--no-sim", "--port", port)
     assert code == 0 and not re.search(r"^\s+head\s+0\d{9}", again, re.MULTILINE)
     assert all(password not in again for _, _, password in lines)
