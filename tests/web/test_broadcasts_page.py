@@ -40,6 +40,7 @@ from tests.support.mosquitto import Mosquitto, start_mosquitto
 from tests.support.procs import free_port
 from tests.support.waiting import eventually
 from tests.web.conftest import ACCOUNTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.web.faultcard import mark_seen
 from tests.web.mqtt import watching
 from tests.web.texts import language_leftovers, proper_names, visible_texts
 
@@ -268,17 +269,9 @@ def test_head_sees_a_speaker_lose_its_signal_marks_it_seen_and_it_closes(speaker
     # Its 4G signal fades: its own telemetry says so, the hub opens a fault, the page shows it live.
     web.fleet.inject(speaker.id, "no_signal")
     try:
-        expect(row.locator(".name")).to_have_text(f"{speaker.name}: Mất sóng", timeout=20_000)
-        row.locator("[data-control='seen']").click()
-        expect(row.locator(".status")).to_contain_text("Đã xem lúc")
-        expect(row.locator("[data-control='seen']")).to_have_count(0)
-        row.scroll_into_view_if_needed()
-        shot(phone, "head-speaker-fault-vi")
-        phone.click("#lang")
-        expect(row.locator(".name")).to_have_text(f"{speaker.name}: No signal")
-        expect(row.locator(".status")).to_contain_text("Seen at")
-        shot(phone, "head-speaker-fault-en")
-        phone.click("#lang")
+        expect(row).to_have_count(1, timeout=20_000)
+        mark_seen(phone, row, f"{speaker.name}: Mất sóng", f"{speaker.name}: No signal",
+                  lambda lang: shot(phone, f"head-speaker-fault-{lang}"))
     finally:
         web.fleet.inject(speaker.id, None)
     # The signal is back: the fault leaves the list by itself.
