@@ -84,5 +84,5 @@ def _devices_in_fault(hub: Hub) -> set[str]:
         devices.update(str(d) for d in fault.detail.get("lights", []))
     broadcasts = hub.services.get("broadcasts")
     if isinstance(broadcasts, Broadcasts):
-        devices.update(f.subject for f in broadcasts.faults.page(open_only=True, limit=MAX_FAULTS))
+        devices.update(broadcasts.faults.open_subjects())
     return devices

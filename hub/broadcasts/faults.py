@@ -88,6 +88,11 @@ class SpeakerFaults:
                 if now_ms - since >= hold_ms:
                     self.set("offline", speaker, True, now_ms)
 
+    def open_subjects(self) -> set[str]:
+        """The speakers with an open fault, from memory (the home screen asks on every load)."""
+        with self._lock:
+            return {subject for _, subject in self._open}
+
     def open_kinds(self, speaker: str) -> set[str]:
         with self._lock:
             return {kind for kind, subject in self._open if subject == speaker}
